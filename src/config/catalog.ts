@@ -1,0 +1,28 @@
+// The provider catalog (platform.md §1.1, §1.8): `catalog/providers.yaml` compiled into the binary.
+// A catalog given by `--providers`/`BUSBAR_PROVIDERS` replaces it whole (no merge), so an operator
+// can pin or trim the set. It is data shipped with busbar, not deployment config, so `${NAME}` is
+// not expanded in it: per-deployment overrides belong in the operator config.
+import catalogText from "../../catalog/providers.yaml" with { type: "text" };
+import { readDocument } from "./document.ts";
+import { type Catalog, CatalogSchema } from "./schema.ts";
+
+/** How the embedded catalog is named in messages. */
+export const EMBEDDED_CATALOG_FILE = "embedded catalog";
+
+/** The embedded catalog exactly as shipped (`busbar --print-catalog` prints it byte for byte). */
+export function embeddedCatalogText(): string {
+  // bun-types declares *.yaml imports as parsed data; the `type: "text"` attribute makes it a string.
+  const text: unknown = catalogText;
+  if (typeof text !== "string") throw new Error("embedded catalog was not bundled as text");
+  return text;
+}
+
+export type CatalogResult =
+  | { readonly ok: true; readonly catalog: Catalog }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+/** Parses and validates catalog text; errors are §1.6 lines prefixed with the file's name. */
+export function parseCatalog(text: string, file: string): CatalogResult {
+  const doc = readDocument({ schema: CatalogSchema, text, file });
+  return doc.ok ? { ok: true, catalog: doc.value } : { ok: false, errors: doc.errors };
+}

@@ -1,0 +1,38 @@
+// The demo's configuration: one mock provider, model and pool per protocol, all on the in-process mock upstream.
+// It is YAML text fed through the normal loader, so the demo exercises the same path an operator's file does.
+import { PROTOCOL_NAMES, type ProtocolName } from "../ir/protocol.ts";
+
+/** The model each demo lane asks its mock provider for (Bedrock's has a `:` so URL encoding is exercised). */
+const UPSTREAM_MODEL: Record<ProtocolName, string> = {
+  openai: "mock-gpt",
+  responses: "mock-gpt-responses",
+  anthropic: "mock-claude",
+  gemini: "mock-gemini",
+  bedrock: "mock.nova-lite-v1:0",
+  cohere: "mock-command",
+};
+
+/** Pool names callers use: `demo-<protocol>`. */
+export function demoPool(p: ProtocolName): string {
+  return `demo-${p}`;
+}
+
+export function demoConfigYaml(mockUrl: string, port: number): string {
+  const lines = [
+    "# busbar demo: every protocol routed to the built-in mock upstream; no keys, loopback only.",
+    `listen: "127.0.0.1:${port}"`,
+    "auth: { mode: none }",
+    "observability: { server_timing: true }",
+    "providers:",
+  ];
+  for (const p of PROTOCOL_NAMES) {
+    lines.push(`  mock-${p}: { protocol: ${p}, base_url: "${mockUrl}", auth: none, allow_private_network: true }`);
+  }
+  lines.push("models:");
+  for (const p of PROTOCOL_NAMES) {
+    lines.push(`  ${p}-mock: { provider: mock-${p}, upstream_model: "${UPSTREAM_MODEL[p]}", max_concurrent: 64 }`);
+  }
+  lines.push("pools:");
+  for (const p of PROTOCOL_NAMES) lines.push(`  ${demoPool(p)}: { members: [ { target: ${p}-mock, weight: 1 } ] }`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,94 @@
+// The request pipeline for generation and auxiliary calls: body → name → lane → attempt → relay.
+import type { GatewayError } from "../ir/errors.ts";
+import type { ProtocolName } from "../ir/protocol.ts";
+import { modelNotFoundMessage } from "../proto/gemini/writer.ts";
+import type { Operation } from "../proto/types.ts";
+import type { Lane } from "../route/lanes.ts";
+import type { Resolution } from "../route/resolve.ts";
+import type { Runtime } from "../runtime.ts";
+import { attempt } from "../upstream/forward.ts";
+import { readJsonBody } from "./body.ts";
+import type { RequestContext } from "./context.ts";
+import { errorResponse, type Dialect } from "./respond.ts";
+
+/** What the matched route fixes before the body is read. */
+export interface IngressRoute {
+  readonly protocol: ProtocolName;
+  readonly op: Operation;
+  /** Name taken from the path (`/{name}/v1/messages`, Gemini, Bedrock); otherwise body `model`. */
+  readonly name?: string;
+  /** `/{provider}/{model}/v1/messages`: an ad-hoc lane bypassing pools. */
+  readonly adHoc?: { readonly provider: string; readonly model: string };
+  /** Stream decided by the route (Gemini action, Bedrock `-stream`); otherwise body `stream: true`. */
+  readonly stream?: boolean;
+  /** Gemini: `v1` or `v1beta`, echoed in messages. */
+  readonly apiVersion?: string;
+  /** Gemini stream without `alt=sse`: the caller wants a JSON array. */
+  readonly geminiJsonArray?: boolean;
+}
+
+function notFound(route: IngressRoute, name: string): GatewayError {
+  const message = route.protocol === "gemini"
+    ? modelNotFoundMessage(name, route.apiVersion ?? "v1beta")
+    : `The model '${name}' does not exist or you do not have access to it.`;
+  return { kind: "not_found", message, param: "model", code: "model_not_found" };
+}
+
+function unserved(route: IngressRoute, name: string, lanes: readonly Lane[]): GatewayError {
+  if (route.op !== "generate") {
+    return { kind: "not_found", message: `No lane of '${name}' serves ${route.op.replace("_", " ")} in the ${route.protocol} protocol.` };
+  }
+  const spoken = [...new Set(lanes.map((l) => l.protocol.name))].join(", ");
+  return {
+    kind: "invalid_request",
+    message: `'${name}' is served by ${spoken} lanes; translation from ${route.protocol} is not available in this build.`,
+  };
+}
+
+function resolveLane(rt: Runtime, route: IngressRoute, name: string): Resolution {
+  if (route.adHoc !== undefined) return rt.resolver.adHoc(route.adHoc.provider, route.adHoc.model);
+  return rt.resolver.resolve(name, (lane) => lane.protocol.name === route.protocol && lane.protocol.operations.includes(route.op));
+}
+
+export async function handleGenerate(rt: Runtime, req: Request, route: IngressRoute, ctx: RequestContext): Promise<Response> {
+  const dialect: Dialect = { protocol: route.protocol, apiVersion: route.apiVersion };
+  const fail = (err: GatewayError) => errorResponse(dialect, err, ctx.requestId);
+
+  const body = await readJsonBody(req, rt.config.limits.maxBodyBytes);
+  if (!body.ok) return fail(body.error);
+
+  let name = route.name ?? route.adHoc?.model;
+  if (name === undefined) {
+    const m = body.json["model"];
+    if (typeof m !== "string" || m === "") {
+      return fail({ kind: "invalid_request", message: "Missing required parameter: 'model'.", param: "model" });
+    }
+    name = m;
+  }
+  const stream = route.stream ?? body.json["stream"] === true;
+
+  const resolved = resolveLane(rt, route, name);
+  switch (resolved.kind) {
+    case "unknown": return fail(notFound(route, name));
+    case "unserved": return fail(unserved(route, name, resolved.lanes));
+    case "lane": break;
+  }
+  if (resolved.lane.protocol.name !== route.protocol) return fail(unserved(route, name, [resolved.lane]));
+
+  const outcome = await attempt(rt, {
+    lane: resolved.lane,
+    op: route.op,
+    stream,
+    body: body.text,
+    callerHeaders: req.headers,
+    passthrough: ctx.passthrough,
+    signal: req.signal,
+    requestId: ctx.requestId,
+    geminiJsonArray: route.geminiJsonArray === true,
+  });
+  switch (outcome.kind) {
+    case "response": return outcome.response;
+    case "failed": return fail(outcome.error);
+    case "client_gone": return new Response(null, { status: 499 });
+  }
+}

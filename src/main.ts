@@ -1,0 +1,100 @@
+#!/usr/bin/env bun
+// The process edge: argv, env, files, listeners and signals. Nothing else touches the process (STYLE).
+import { existsSync, readFileSync } from "node:fs";
+import { buildInfo } from "./build-info.ts";
+import { parseArgs, USAGE } from "./cli/args.ts";
+import { embeddedCatalogText } from "./config/catalog.ts";
+import { loadConfig, locateCatalog, locateConfigFile } from "./config/load.ts";
+import { runValidate } from "./config/validate.ts";
+import { startDemo } from "./demo/index.ts";
+import { runMockUpstreamCli } from "./mock/index.ts";
+import { jsonLogger, parseLogLevel, type Logger } from "./observe/log.ts";
+import { buildRuntime } from "./runtime.ts";
+import { listen } from "./serve.ts";
+
+function versionLine(): string {
+  const b = buildInfo();
+  return `busbar ${b.version} (${b.commit} ${b.target})`;
+}
+
+function readCatalog(flag: string | undefined, env: NodeJS.ProcessEnv): { text: string; file: string } {
+  const where = locateCatalog(flag, env);
+  return "embedded" in where
+    ? { text: embeddedCatalogText(), file: "embedded catalog" }
+    : { text: readFileSync(where.path, "utf8"), file: where.path };
+}
+
+/** Stops on SIGINT/SIGTERM. Draining in-flight streams is the release issue's graceful shutdown. */
+function onSignals(stop: () => Promise<void>): void {
+  const handler = () => { void stop().then(() => process.exit(0)); };
+  process.once("SIGINT", handler);
+  process.once("SIGTERM", handler);
+}
+
+async function serve(configFlag: string | undefined, providersFlag: string | undefined, log: Logger): Promise<number> {
+  const env = process.env;
+  const located = locateConfigFile(configFlag, env, existsSync, process.cwd());
+  if ("error" in located) { console.error(located.error); return 1; }
+  let catalog: { text: string; file: string };
+  let configText: string;
+  try {
+    catalog = readCatalog(providersFlag, env);
+    configText = readFileSync(located.path, "utf8");
+  } catch (e) {
+    console.error(`cannot read ${e instanceof Error && "path" in e ? String(e.path) : "file"}: ${e instanceof Error ? e.message : e}`);
+    return 1;
+  }
+  const loaded = loadConfig({ configText, configFile: located.path, catalogText: catalog.text, catalogFile: catalog.file, env });
+  for (const w of loaded.warnings) log.warn(w);
+  if (!loaded.ok) {
+    console.error(`config invalid (${loaded.errors.length} error${loaded.errors.length === 1 ? "" : "s"}):`);
+    for (const e of loaded.errors) console.error(e);
+    return 1;
+  }
+  const rt = buildRuntime(loaded.config, { log });
+  let gateway;
+  try {
+    gateway = listen(rt);
+  } catch (e) {
+    console.error(`cannot listen on ${loaded.config.listen.host}:${loaded.config.listen.port}: ${e instanceof Error ? e.message : e}`);
+    return 1;
+  }
+  log.info("busbar listening", { url: gateway.url, version: buildInfo().version, pools: loaded.counts.pools, models: loaded.counts.models });
+  onSignals(() => gateway.stop());
+  return new Promise<number>(() => {}); // runs until a signal
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const cmd = parseArgs(argv);
+  const log = jsonLogger(parseLogLevel(process.env.BUSBAR_LOG_LEVEL));
+  switch (cmd.kind) {
+    case "help": process.stdout.write(USAGE); return 0;
+    case "version": console.log(versionLine()); return 0;
+    case "usage-error": console.error(`busbar: ${cmd.message}\n\n${USAGE}`); return 2;
+    case "print-catalog": process.stdout.write(readCatalog(cmd.providers, process.env).text); return 0;
+    case "validate": {
+      const r = runValidate({ configFlag: cmd.config, providersFlag: cmd.providers, strict: cmd.strict, env: process.env, cwd: process.cwd() });
+      (r.exitCode === 0 ? process.stdout : process.stderr).write(r.out.endsWith("\n") ? r.out : `${r.out}\n`);
+      return r.exitCode;
+    }
+    case "mock-upstream": return runMockUpstreamCli([...cmd.argv]);
+    case "demo": {
+      const demo = startDemo(cmd.port, log);
+      process.stdout.write(demo.banner);
+      onSignals(() => demo.stop());
+      return new Promise<number>(() => {});
+    }
+    case "serve": return serve(cmd.config, cmd.providers, log);
+    default: {
+      const never: never = cmd;
+      throw new Error(`unhandled command ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (e: unknown) => {
+    console.error(`busbar: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
+}

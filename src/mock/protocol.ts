@@ -1,0 +1,58 @@
+// What every protocol module of the mock provides, and the per-request reply facts they render.
+import { assertNever, type ProtocolName } from "../ir/protocol.ts";
+import type { Conversation } from "./text.ts";
+import { ids } from "./ids.ts";
+
+/** The six chat protocols plus OpenAI-shaped embeddings, the keys of the mock's request log. */
+export type MockProtocolName = ProtocolName | "embeddings";
+
+/** Everything a protocol needs to render one successful reply. */
+export interface Reply {
+  /** The model exactly as requested (directives included), echoed where the protocol echoes it. */
+  readonly model: string;
+  readonly text: string;
+  /** `text` split for streaming; concatenated they equal `text`. */
+  readonly pieces: readonly string[];
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** The mock's request counter; seeds the deterministic ids. */
+  readonly seq: number;
+  /** Unix seconds. */
+  readonly created: number;
+  /** Milliseconds since the request arrived (Bedrock `metrics.latencyMs` is real elapsed time). */
+  readonly elapsedMs: () => number;
+  /** The parsed request body, for per-request options such as `stream_options.include_usage`. */
+  readonly body: unknown;
+  readonly query: URLSearchParams;
+}
+
+/** A stream response: its content type and its events in order, each already framed for the wire. */
+export interface StreamPlan {
+  readonly contentType: string;
+  readonly events: Iterable<string | Uint8Array>;
+}
+
+export interface ChatProtocol {
+  readonly name: ProtocolName;
+  conversation(body: unknown): Conversation;
+  complete(reply: Reply): unknown;
+  stream(reply: Reply): StreamPlan;
+}
+
+/** The vendor's request-id header for a response (protocols.md §7.1, §8). */
+export function requestIdHeader(protocol: MockProtocolName, seq: number): readonly [string, string] {
+  switch (protocol) {
+    case "openai":
+    case "responses":
+    case "embeddings":
+    case "gemini":
+    case "cohere":
+      return ["x-request-id", ids.requestId(seq)];
+    case "anthropic":
+      return ["request-id", ids.anthropicRequest(seq)];
+    case "bedrock":
+      return ["x-amzn-RequestId", ids.uuid(seq)];
+    default:
+      return assertNever(protocol, "protocol");
+  }
+}

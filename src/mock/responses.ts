@@ -1,0 +1,100 @@
+// OpenAI Responses upstream: `POST /v1/responses` (protocols.md §7.1 RS, §9.3 RS). The stream carries
+// `response.content_part.added` before the text deltas, which the openai SDK's stream helper needs.
+import { field, list, str } from "./json.ts";
+import { ids } from "./ids.ts";
+import type { ChatProtocol, Reply, StreamPlan } from "./protocol.ts";
+import { SSE_CONTENT_TYPE, sseEvent } from "./sse.ts";
+import { contentTexts, type Conversation } from "./text.ts";
+
+/** `input` is a string (one user turn) or a list of items; message items carry `role` + `content`. */
+function conversation(body: unknown): Conversation {
+  const instructions = str(field(body, "instructions"));
+  const texts: string[] = instructions === undefined ? [] : [instructions];
+  const input = field(body, "input");
+  const single = str(input);
+  if (single !== undefined) return { texts: [...texts, single], lastUser: single };
+  let lastUser = "";
+  for (const item of list(input)) {
+    const parts = contentTexts(field(item, "content"));
+    texts.push(...parts);
+    if (field(item, "role") === "user") lastUser = parts.join("");
+  }
+  return { texts, lastUser };
+}
+
+function usage(r: Reply) {
+  return {
+    input_tokens: r.inputTokens,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: r.outputTokens,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: r.inputTokens + r.outputTokens,
+  };
+}
+
+function textPart(text: string) {
+  return { type: "output_text", text, annotations: [], logprobs: [] };
+}
+
+function message(r: Reply, done: boolean) {
+  return {
+    id: ids.responseMessage(r.seq),
+    type: "message",
+    status: done ? "completed" : "in_progress",
+    role: "assistant",
+    content: done ? [textPart(r.text)] : [],
+  };
+}
+
+function response(r: Reply, done: boolean) {
+  return {
+    id: ids.response(r.seq),
+    object: "response",
+    created_at: r.created,
+    status: done ? "completed" : "in_progress",
+    background: false,
+    error: null,
+    incomplete_details: null,
+    instructions: str(field(r.body, "instructions")) ?? null,
+    max_output_tokens: null,
+    metadata: {},
+    model: r.model,
+    output: done ? [message(r, true)] : [],
+    parallel_tool_calls: true,
+    previous_response_id: null,
+    reasoning: { effort: null, summary: null },
+    service_tier: "default",
+    store: false,
+    temperature: 1,
+    text: { format: { type: "text" } },
+    tool_choice: "auto",
+    tools: [],
+    top_p: 1,
+    truncation: "disabled",
+    usage: done ? usage(r) : null,
+    user: null,
+  };
+}
+
+function* events(r: Reply): Generator<string> {
+  let seq = 0;
+  const ev = (type: string, rest: object) => sseEvent(type, { type, sequence_number: seq++, ...rest });
+  const item_id = ids.responseMessage(r.seq);
+  const at = { item_id, output_index: 0, content_index: 0 };
+  yield ev("response.created", { response: response(r, false) });
+  yield ev("response.in_progress", { response: response(r, false) });
+  yield ev("response.output_item.added", { output_index: 0, item: message(r, false) });
+  yield ev("response.content_part.added", { ...at, part: textPart("") });
+  for (const delta of r.pieces) yield ev("response.output_text.delta", { ...at, delta, logprobs: [] });
+  yield ev("response.output_text.done", { ...at, text: r.text, logprobs: [] });
+  yield ev("response.content_part.done", { ...at, part: textPart(r.text) });
+  yield ev("response.output_item.done", { output_index: 0, item: message(r, true) });
+  yield ev("response.completed", { response: response(r, true) });
+}
+
+export const responses: ChatProtocol = {
+  name: "responses",
+  conversation,
+  complete: (r) => response(r, true),
+  stream: (r): StreamPlan => ({ contentType: SSE_CONTENT_TYPE, events: events(r) }),
+};

@@ -1,0 +1,17 @@
+// Anthropic Messages (`anthropic`), with token counting.
+import type { Protocol } from "../types.ts";
+import { credentialHeaders, egressPath } from "./wire.ts";
+import { renderAuthFailure, renderError } from "./writer.ts";
+
+export const anthropic: Protocol = {
+  name: "anthropic",
+  modelInBody: true,
+  operations: ["generate", "count_tokens"],
+  egressPath: (op) => egressPath(op),
+  forwardedHeaders: ["anthropic-version", "anthropic-beta"],
+  streamContentType: "text/event-stream",
+  signing: "none",
+  credentialHeaders,
+  renderError,
+  renderAuthFailure,
+};

@@ -1,0 +1,17 @@
+// AWS Bedrock Converse / ConverseStream (`bedrock`).
+import type { Protocol } from "../types.ts";
+import { credentialHeaders, egressPath, EVENTSTREAM_CONTENT_TYPE } from "./wire.ts";
+import { renderAuthFailure, renderError } from "./writer.ts";
+
+export const bedrock: Protocol = {
+  name: "bedrock",
+  modelInBody: false,
+  operations: ["generate"],
+  egressPath: (_op, model, stream) => egressPath(model, stream),
+  forwardedHeaders: [],
+  streamContentType: EVENTSTREAM_CONTENT_TYPE,
+  signing: "sigv4",
+  credentialHeaders,
+  renderError,
+  renderAuthFailure,
+};

@@ -1,0 +1,17 @@
+// Gemini generateContent (`gemini`), with token counting.
+import type { Protocol } from "../types.ts";
+import { credentialHeaders, egressPath } from "./wire.ts";
+import { renderAuthFailure, renderError } from "./writer.ts";
+
+export const gemini: Protocol = {
+  name: "gemini",
+  modelInBody: false,
+  operations: ["generate", "count_tokens"],
+  egressPath,
+  forwardedHeaders: [],
+  streamContentType: "text/event-stream",
+  signing: "none",
+  credentialHeaders,
+  renderError,
+  renderAuthFailure,
+};

@@ -1,0 +1,17 @@
+// OpenAI Chat Completions (`openai`): chat and embeddings.
+import type { Protocol } from "../types.ts";
+import { bearerCredential, egressPath } from "./wire.ts";
+import { renderAuthFailure, renderError } from "./writer.ts";
+
+export const openai: Protocol = {
+  name: "openai",
+  modelInBody: true,
+  operations: ["generate", "embeddings"],
+  egressPath: (op) => egressPath(op),
+  forwardedHeaders: ["openai-beta"],
+  streamContentType: "text/event-stream",
+  signing: "none",
+  credentialHeaders: bearerCredential,
+  renderError,
+  renderAuthFailure,
+};

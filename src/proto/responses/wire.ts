@@ -1,0 +1,2 @@
+// OpenAI Responses on the wire (protocols.md §1).
+export const RESPONSES_PATH = "/v1/responses";

@@ -1,0 +1,26 @@
+// Binds the data-plane listener for a built runtime. Used by `busbar`, `busbar demo` and tests.
+import type { Server } from "bun";
+import { createApp } from "./app.ts";
+import type { Runtime } from "./runtime.ts";
+
+export interface Listening {
+  readonly server: Server<undefined>;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export function listen(rt: Runtime, host = rt.config.listen.host, port = rt.config.listen.port): Listening {
+  const app = createApp(rt);
+  const server = Bun.serve({
+    hostname: host,
+    port,
+    fetch: (req) => app.fetch(req),
+    // Our own reader enforces the body cap with a native 413; Bun's plain-text one must never fire first.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    // Bun's idle timer also runs while a response streams; the maximum keeps quiet streams alive until the
+    // transport work (platform.md §4.3) lifts it per request once the body is read.
+    idleTimeout: 255,
+  });
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  return { server, url: `http://${shownHost}:${server.port}`, stop: () => server.stop(true) };
+}

@@ -1,0 +1,77 @@
+// Test harness: a real gateway (Bun.serve on port 0) in front of a real mock upstream (port 0), configured
+// from YAML text through the same loader operators use.
+import { embeddedCatalogText } from "../../src/config/catalog.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import { startMockUpstream, type MockUpstream } from "../../src/mock/index.ts";
+import { type Logger, silentLogger } from "../../src/observe/log.ts";
+import { buildRuntime, type RuntimeOptions } from "../../src/runtime.ts";
+import { listen } from "../../src/serve.ts";
+
+export interface TestGateway {
+  readonly url: string;
+  readonly mock: MockUpstream;
+  stop(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  /** Builds config.yaml text; `mock` is the mock upstream's base URL. */
+  readonly yaml: (mock: string) => string;
+  readonly env?: Record<string, string>;
+  readonly log?: Logger;
+  readonly runtime?: RuntimeOptions;
+}
+
+export async function startGateway(o: GatewayOptions): Promise<TestGateway> {
+  const mock = startMockUpstream({ port: 0, faults: true });
+  const loaded = loadConfig({
+    configText: o.yaml(mock.url),
+    configFile: "config.yaml",
+    catalogText: embeddedCatalogText(),
+    catalogFile: "embedded catalog",
+    env: o.env ?? {},
+  });
+  if (!loaded.ok) {
+    await mock.stop();
+    throw new Error(`test config invalid:\n${loaded.errors.join("\n")}`);
+  }
+  const rt = buildRuntime(loaded.config, { log: o.log ?? silentLogger, ...o.runtime });
+  const gw = listen(rt, "127.0.0.1", 0);
+  return {
+    url: gw.url,
+    mock,
+    async stop() {
+      await gw.stop();
+      await mock.stop();
+    },
+  };
+}
+
+/** Lane keys the mock must see, one per protocol, and the caller token it must never see. */
+export const LANE_KEYS = {
+  openai: "sk-lane-openai",
+  responses: "sk-lane-responses",
+  anthropic: "sk-ant-lane-anthropic",
+  gemini: "lane-gemini-key",
+  bedrock: "AKIDLANE:lane/secret+key",
+  cohere: "lane-cohere-key",
+} as const;
+export const CALLER_TOKEN = "bb-caller-token-0123456789";
+
+export const LANE_ENV: Record<string, string> = Object.fromEntries(
+  Object.entries(LANE_KEYS).map(([p, k]) => [`LANE_${p.toUpperCase()}_KEY`, k]),
+);
+
+/** One provider, model and pool per protocol, token auth, every lane keyed. Pools are `pool-<protocol>`. */
+export function sixProtocolYaml(mock: string, extra = ""): string {
+  const protos = Object.keys(LANE_KEYS);
+  const lines = [
+    `auth: { mode: token, client_tokens: ["${CALLER_TOKEN}"] }`,
+    "providers:",
+    ...protos.map((p) => `  up-${p}: { protocol: ${p}, base_url: "${mock}", api_key_env: LANE_${p.toUpperCase()}_KEY, allow_private_network: true${p === "bedrock" ? ", region: us-west-2" : ""} }`),
+    "models:",
+    ...protos.map((p) => `  m-${p}: { provider: up-${p}, upstream_model: "${p === "bedrock" ? "vendor.model-v1:0" : `upstream-${p}`}" }`),
+    "pools:",
+    ...protos.map((p) => `  pool-${p}: { members: [ { target: m-${p} } ] }`),
+  ];
+  return `${lines.join("\n")}\n${extra}`;
+}
