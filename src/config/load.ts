@@ -68,7 +68,9 @@ export function loadConfig(input: LoadInput): LoadResult {
   // The schema already rejected a malformed listen; the fallback is for a stand-in (--validate).
   const listen = parseListen(op.listen) ?? parseListen(DEFAULT_LISTEN) ?? { host: "127.0.0.1", port: 8080 };
 
-  const merged = mergeProviders(op, catalog.catalog, op.auth.mode === "passthrough", unknownAt);
+  // An unknown mode (--validate) might be passthrough, where provider keys are optional.
+  const keysOptional = op.auth.mode === "passthrough" || unknownAt(["auth", "mode"]);
+  const merged = mergeProviders(op, catalog.catalog, keysOptional, unknownAt);
   const auth = checkClientAuth(op, listen, merged.providers, unknownAt);
   const problems = [...merged.problems, ...checkNames(op), ...auth.problems];
   const warnings = lines(auth.warnings);

@@ -76,7 +76,4 @@ export interface GatewayConfig {
     /** Request body cap in bytes (platform.md §4.3). */
     readonly maxBodyBytes: number;
   };
-  readonly observability: {
-    readonly serverTiming: boolean;
-  };
 }

@@ -102,7 +102,6 @@ export const OperatorConfigSchema = mapping({
   models: v.pipe(recordOf(ModelSchema), v.minEntries(1, "must have at least one entry")),
   pools: v.nullish(recordOf(PoolSchema), {}),
   limits: v.nullish(mapping({ request_body_max_bytes: v.optional(atLeast(1), DEFAULT_BODY_MAX_BYTES) }), {}),
-  observability: v.nullish(mapping({ server_timing: v.optional(bool(), false) }), {}),
 });
 
 export const CatalogRowSchema = mapping({

@@ -46,7 +46,6 @@ export function buildSnapshot(s: SnapshotInput): GatewayConfig {
     models,
     pools,
     limits: { maxBodyBytes: op.limits.request_body_max_bytes },
-    observability: { serverTiming: op.observability.server_timing },
   };
   return deepFreeze(config);
 }

@@ -22,7 +22,6 @@ export function demoConfigYaml(mockUrl: string, port: number): string {
     "# busbar demo: every protocol routed to the built-in mock upstream; no keys, loopback only.",
     `listen: "127.0.0.1:${port}"`,
     "auth: { mode: none }",
-    "observability: { server_timing: true }",
     "providers:",
   ];
   for (const p of PROTOCOL_NAMES) {

@@ -95,7 +95,6 @@ pools:
         chat: { name: "chat", members: [{ target: "gpt", weight: 1, contextMax: undefined }, { target: "mini", weight: 3, contextMax: 128000 }] },
       },
       limits: { maxBodyBytes: 33554432 },
-      observability: { serverTiming: false },
     });
     expect({ ...openaiRow, errorMap: { ...openaiRow?.errorMap } }).toEqual({
       name: "openai",

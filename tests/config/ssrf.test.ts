@@ -1,6 +1,6 @@
 // platform.md §4.2 (load-time literal checks) and spec README platform decision 1.
 import { describe, expect, test } from "bun:test";
-import { classifyHost } from "../../src/config/ssrf.ts";
+import { classifyHost, type HostClass } from "../../src/config/ssrf.ts";
 import { errorsOf, load } from "./helpers.ts";
 
 const withUrl = (fields: string) => `providers:\n  p: { protocol: openai, api_key_env: OPENAI_KEY, ${fields} }\nmodels:\n  m: { provider: p }\n`;
@@ -13,7 +13,7 @@ describe("classifyHost", () => {
     ["10.1.2.3", "private"], ["172.16.0.1", "private"], ["192.168.1.1", "private"], ["100.64.0.1", "private"],
     ["[fc00::1]", "private"], ["[fe80::1]", "private"], ["0.0.0.0", "unroutable"], ["[::]", "unroutable"],
     ["255.255.255.255", "unroutable"], ["172.32.0.1", "public"], ["api.openai.com", "public"], ["[2001:db8::1]", "public"],
-  ])("%s → %s", (host, cls) => {
+  ] satisfies [string, HostClass][])("%s → %s", (host, cls) => {
     expect(classifyHost(host)).toBe(cls);
   });
 });
