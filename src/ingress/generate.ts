@@ -1,6 +1,6 @@
 // The request pipeline for generation and auxiliary calls: body → name → lane → attempt → relay.
 import type { GatewayError } from "../ir/errors.ts";
-import type { ProtocolName } from "../ir/protocol.ts";
+import { assertNever, type ProtocolName } from "../ir/protocol.ts";
 import { modelNotFoundMessage } from "../proto/gemini/writer.ts";
 import type { Operation } from "../proto/types.ts";
 import type { Lane } from "../route/lanes.ts";
@@ -71,15 +71,23 @@ export async function handleGenerate(rt: Runtime, req: Request, route: IngressRo
   switch (resolved.kind) {
     case "unknown": return fail(notFound(route, name));
     case "unserved": return fail(unserved(route, name, resolved.lanes));
-    case "lane": break;
+    case "lane": return forwardTo(rt, req, route, ctx, resolved.lane, body.text, stream, fail);
+    default: return assertNever(resolved, "resolution");
   }
-  if (resolved.lane.protocol.name !== route.protocol) return fail(unserved(route, name, [resolved.lane]));
+}
+
+async function forwardTo(
+  rt: Runtime, req: Request, route: IngressRoute, ctx: RequestContext, lane: Lane, body: string, stream: boolean,
+  fail: (err: GatewayError) => Response,
+): Promise<Response> {
+  // Same-protocol only until translation lands; ad-hoc lanes may name a provider of any protocol.
+  if (lane.protocol.name !== route.protocol) return fail(unserved(route, lane.name, [lane]));
 
   const outcome = await attempt(rt, {
-    lane: resolved.lane,
+    lane,
     op: route.op,
     stream,
-    body: body.text,
+    body,
     callerHeaders: req.headers,
     passthrough: ctx.passthrough,
     signal: req.signal,
@@ -90,5 +98,6 @@ export async function handleGenerate(rt: Runtime, req: Request, route: IngressRo
     case "response": return outcome.response;
     case "failed": return fail(outcome.error);
     case "client_gone": return new Response(null, { status: 499 });
+    default: return assertNever(outcome, "attempt outcome");
   }
 }

@@ -1,26 +1,24 @@
 // Anthropic's error envelope (protocols.md §8). Overloaded is 529, as Anthropic itself sends (spec README D15).
-import { assertNever } from "../../ir/protocol.ts";
 import type { ErrorContext, ErrorKind, GatewayError, RenderedError } from "../../ir/errors.ts";
 import { jsonError } from "../types.ts";
 
-function statusAndType(kind: ErrorKind): [number, string] {
-  switch (kind) {
-    case "invalid_request": return [400, "invalid_request_error"];
-    case "authentication": return [401, "authentication_error"];
-    case "permission": return [403, "permission_error"];
-    case "not_found": return [404, "not_found_error"];
-    case "method_not_allowed": return [405, "invalid_request_error"];
-    case "too_large": return [413, "request_too_large"];
-    case "rate_limit": case "quota": return [429, "rate_limit_error"];
-    case "server_error": return [500, "api_error"];
-    case "overloaded": return [529, "overloaded_error"];
-    case "timeout": return [504, "timeout_error"];
-    default: return assertNever(kind, "error kind");
-  }
-}
+/** Status and type per error kind; a missing kind is a compile error. */
+const STATUS_AND_TYPE = {
+  invalid_request: [400, "invalid_request_error"],
+  authentication: [401, "authentication_error"],
+  permission: [403, "permission_error"],
+  not_found: [404, "not_found_error"],
+  method_not_allowed: [405, "invalid_request_error"],
+  too_large: [413, "request_too_large"],
+  rate_limit: [429, "rate_limit_error"],
+  quota: [429, "rate_limit_error"],
+  server_error: [500, "api_error"],
+  overloaded: [529, "overloaded_error"],
+  timeout: [504, "timeout_error"],
+} as const satisfies Record<ErrorKind, readonly [number, string]>;
 
 export function renderError(err: GatewayError, ctx: ErrorContext): RenderedError {
-  const [status, type] = statusAndType(err.kind);
+  const [status, type] = STATUS_AND_TYPE[err.kind];
   const headers: Record<string, string> = { "request-id": ctx.requestId };
   if (err.retryAfter !== undefined) headers["retry-after"] = String(err.retryAfter);
   return jsonError(status, { type: "error", error: { type, message: err.message }, request_id: ctx.requestId }, headers);

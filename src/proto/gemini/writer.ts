@@ -1,26 +1,24 @@
 // Gemini's google.rpc error envelope (protocols.md §8). Messages echo the caller's API version.
-import { assertNever } from "../../ir/protocol.ts";
 import type { ErrorContext, ErrorKind, GatewayError, RenderedError } from "../../ir/errors.ts";
 import { jsonError } from "../types.ts";
 
-function statusAndCode(kind: ErrorKind): [number, string] {
-  switch (kind) {
-    case "invalid_request": return [400, "INVALID_ARGUMENT"];
-    case "authentication": return [401, "UNAUTHENTICATED"];
-    case "permission": return [403, "PERMISSION_DENIED"];
-    case "not_found": return [404, "NOT_FOUND"];
-    case "method_not_allowed": return [405, "INVALID_ARGUMENT"];
-    case "too_large": return [400, "INVALID_ARGUMENT"];
-    case "rate_limit": case "quota": return [429, "RESOURCE_EXHAUSTED"];
-    case "server_error": return [500, "INTERNAL"];
-    case "overloaded": return [503, "UNAVAILABLE"];
-    case "timeout": return [504, "DEADLINE_EXCEEDED"];
-    default: return assertNever(kind, "error kind");
-  }
-}
+/** Status and type per error kind; a missing kind is a compile error. */
+const STATUS_AND_CODE = {
+  invalid_request: [400, "INVALID_ARGUMENT"],
+  authentication: [401, "UNAUTHENTICATED"],
+  permission: [403, "PERMISSION_DENIED"],
+  not_found: [404, "NOT_FOUND"],
+  method_not_allowed: [405, "INVALID_ARGUMENT"],
+  too_large: [400, "INVALID_ARGUMENT"],
+  rate_limit: [429, "RESOURCE_EXHAUSTED"],
+  quota: [429, "RESOURCE_EXHAUSTED"],
+  server_error: [500, "INTERNAL"],
+  overloaded: [503, "UNAVAILABLE"],
+  timeout: [504, "DEADLINE_EXCEEDED"],
+} as const satisfies Record<ErrorKind, readonly [number, string]>;
 
 export function renderError(err: GatewayError, _ctx: ErrorContext): RenderedError {
-  const [status, code] = statusAndCode(err.kind);
+  const [status, code] = STATUS_AND_CODE[err.kind];
   const headers: Record<string, string> = err.retryAfter !== undefined ? { "retry-after": String(err.retryAfter) } : {};
   return jsonError(status, { error: { code: status, message: err.message, status: code } }, headers);
 }
