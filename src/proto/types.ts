@@ -1,6 +1,7 @@
 // The contract every protocol folder fulfils; registry.ts names them all in one table.
 import type { ErrorContext, GatewayError, RenderedError } from "../ir/errors.ts";
 import type { ProtocolName } from "../ir/protocol.ts";
+import type { Codec } from "./codec.ts";
 
 /** What the caller asked for on a route: generation, or an auxiliary operation (protocols.md §2.5). */
 export type Operation = "generate" | "count_tokens" | "embeddings";
@@ -26,6 +27,11 @@ export interface Protocol {
   credentialHeaders(key: string, style: CredentialStyle): Record<string, string>;
   /** An error in this dialect's native envelope (protocols.md §8). */
   renderError(err: GatewayError, ctx: ErrorContext): RenderedError;
+  /**
+   * Cross-protocol translation (proto/codec.ts). Optional only while the Gemini, Bedrock and Cohere codecs are
+   * being written (issue 5); a lane without one serves same-protocol callers only.
+   */
+  readonly codec?: Codec;
   /** The gateway's own auth rejection, mimicking the vendor (platform.md §2). */
   renderAuthFailure(ctx: ErrorContext): RenderedError;
 }
