@@ -1,7 +1,7 @@
 // The HTTP surface: every route busbar answers, and nothing else (STYLE: only app.ts knows the routes).
 import { Hono, type Context } from "hono";
 import type { Runtime } from "./runtime.ts";
-import { requestIdFrom, type RequestContext } from "./ingress/context.ts";
+import { requestIdFrom, serverTiming, type RequestContext } from "./ingress/context.ts";
 import { dialectOfPath, discoveryDialect } from "./ingress/dialect.ts";
 import { getModel, listModels } from "./ingress/discovery.ts";
 import { handleGenerate, type IngressRoute } from "./ingress/generate.ts";
@@ -31,16 +31,21 @@ export function createApp(rt: Runtime): Hono<Env> {
 
   // Client auth runs before routing, so an unknown path with a bad token is a 401, as the vendor's would be.
   app.use("*", async (c, next) => {
+    const timing = { startNs: Bun.nanoseconds(), upstreamNs: 0 };
     const requestId = requestIdFrom(c.req.raw.headers);
     const path = rawPath(c.req.url);
     const geminiKey = path.startsWith("/v1beta/") || path.startsWith("/v1/models/") ? queryParam(c.req.url, "key") : undefined;
     const decision = rt.auth.check(c.req.raw.headers, geminiKey);
     if (!decision.ok) {
       rt.log.info("client auth rejected", { request_id: requestId, reason: decision.reason, path });
-      return authFailureResponse(dialectOfPath(c.req.method, path, c.req.raw.headers), requestId);
+      const res = authFailureResponse(dialectOfPath(c.req.method, path, c.req.raw.headers), requestId);
+      if (rt.config.observability.emitServerTiming) res.headers.set("server-timing", serverTiming(timing, Bun.nanoseconds()));
+      return res;
     }
-    c.set("ctx", { requestId, passthrough: decision.passthrough });
+    c.set("ctx", { requestId, passthrough: decision.passthrough, timing });
     await next();
+    // Fixed when the response headers are ready, so a stream's value excludes its body (platform.md §5.5).
+    if (rt.config.observability.emitServerTiming) c.res.headers.set("server-timing", serverTiming(timing, Bun.nanoseconds()));
   });
 
   const gen = (r: IngressRoute): Handler => (c) => handleGenerate(rt, c.req.raw, r, c.get("ctx"));

@@ -1,6 +1,7 @@
 // The built runtime: everything a request needs, made once from a config snapshot and passed down (no singletons).
 import { ClientAuth } from "./auth/index.ts";
 import type { GatewayConfig } from "./config/model.ts";
+import { type IdMinter, randomIds } from "./ir/ids.ts";
 import { type Logger, silentLogger } from "./observe/log.ts";
 import { buildLanes, buildPools } from "./route/lanes.ts";
 import { Resolver } from "./route/resolve.ts";
@@ -13,12 +14,15 @@ export interface Runtime {
   readonly resolver: Resolver;
   /** Wall clock, injectable so signing and windows are testable without sleeps. */
   readonly now: () => Date;
+  /** Ids minted in callers' native formats; injectable so golden tests are exact. */
+  readonly ids: IdMinter;
   readonly fetch: FetchFn;
   readonly log: Logger;
 }
 
 export interface RuntimeOptions {
   readonly now?: () => Date;
+  readonly ids?: IdMinter;
   readonly fetch?: FetchFn;
   readonly log?: Logger;
 }
@@ -31,6 +35,7 @@ export function buildRuntime(config: GatewayConfig, opts: RuntimeOptions = {}): 
     auth: new ClientAuth(config.auth.mode, config.auth.clientTokens),
     resolver: new Resolver(config, lanes, pools),
     now: opts.now ?? (() => new Date()),
+    ids: opts.ids ?? randomIds,
     fetch: opts.fetch ?? fetch,
     log: opts.log ?? silentLogger,
   };

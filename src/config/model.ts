@@ -41,17 +41,27 @@ export interface ModelSpec {
   readonly maxRequests: number;
   readonly defaultMaxTokens: number | undefined;
   readonly attemptTimeoutMs: number | undefined;
+  /** Accepts a reasoning ask (protocols.md §10.3). */
+  readonly reasoning: boolean;
+  /** Honours model-gated cache markers (protocols.md §3.3 step 6). */
+  readonly promptCaching: boolean;
 }
 
 export interface PoolMemberSpec {
   readonly target: string;
   readonly weight: number;
   readonly contextMax: number | undefined;
+  /** Member-level override of the model's `reasoning`. */
+  readonly reasoning: boolean | undefined;
 }
+
+export type TranslationMode = "lossy" | "strict";
 
 export interface PoolSpec {
   readonly name: string;
   readonly members: readonly PoolMemberSpec[];
+  readonly translation: TranslationMode;
+  readonly reasoningContent: boolean;
 }
 
 export type ClientAuthMode = "none" | "token" | "passthrough";
@@ -75,5 +85,11 @@ export interface GatewayConfig {
   readonly limits: {
     /** Request body cap in bytes (platform.md §4.3). */
     readonly maxBodyBytes: number;
+  };
+  /** Default for direct model routes and pools without their own `translation`. */
+  readonly translation: TranslationMode;
+  readonly observability: {
+    /** `Server-Timing: busbar;dur=…` on every response (platform.md §5.5). */
+    readonly emitServerTiming: boolean;
   };
 }

@@ -72,16 +72,28 @@ export const ModelSchema = mapping({
   upstream_model: v.optional(nonEmpty()),
   default_max_tokens: v.optional(atLeast(1)),
   attempt_timeout_ms: v.optional(atLeast(1)),
+  /** The model accepts a reasoning ask (protocols.md §10.3): the ask crosses only to such lanes. */
+  reasoning: v.optional(bool(), false),
+  /** The lane honours model-gated cache markers (protocols.md §3.3 step 6). */
+  prompt_caching: v.optional(bool(), false),
 });
 
 export const PoolMemberSchema = mapping({
   target: nonEmpty(),
   weight: v.optional(atLeast(1), 1),
   context_max: v.optional(atLeast(1)),
+  /** Overrides the model's `reasoning` within this pool (the member beats the model). */
+  reasoning: v.optional(bool()),
 });
+
+export const TRANSLATION_MODES = ["lossy", "strict"] as const;
 
 export const PoolSchema = mapping({
   members: v.pipe(list(PoolMemberSchema), v.minLength(1, "must list at least one member")),
+  /** `strict` refuses a lossy translation with a 400 naming the fields (spec README, loss ledger). */
+  translation: v.optional(oneOf(TRANSLATION_MODES)),
+  /** OpenAI callers receive thinking as `reasoning_content` only when the pool opts in (spec README D11). */
+  reasoning_content: v.optional(bool(), false),
 });
 
 export const ClientAuthSchema = mapping({
@@ -102,6 +114,12 @@ export const OperatorConfigSchema = mapping({
   models: v.pipe(recordOf(ModelSchema), v.minEntries(1, "must have at least one entry")),
   pools: v.nullish(recordOf(PoolSchema), {}),
   limits: v.nullish(mapping({ request_body_max_bytes: v.optional(atLeast(1), DEFAULT_BODY_MAX_BYTES) }), {}),
+  /** Gateway-wide default for pools that do not set `translation`. */
+  translation: v.optional(oneOf(TRANSLATION_MODES), "lossy"),
+  observability: v.nullish(mapping({
+    /** Off by default: the header reveals a gateway (platform.md §5.5). */
+    emit_server_timing: v.optional(bool(), false),
+  }), {}),
 });
 
 export const CatalogRowSchema = mapping({

@@ -34,10 +34,14 @@ export function buildSnapshot(s: SnapshotInput): GatewayConfig {
     maxRequests: m.max_requests,
     defaultMaxTokens: m.default_max_tokens,
     attemptTimeoutMs: m.attempt_timeout_ms,
+    reasoning: m.reasoning,
+    promptCaching: m.prompt_caching,
   }]));
   const pools = table(Object.entries(op.pools).map(([name, p]): [string, PoolSpec] => [name, {
     name,
-    members: p.members.map((m) => ({ target: m.target, weight: m.weight, contextMax: m.context_max })),
+    members: p.members.map((m) => ({ target: m.target, weight: m.weight, contextMax: m.context_max, reasoning: m.reasoning })),
+    translation: p.translation ?? op.translation,
+    reasoningContent: p.reasoning_content,
   }]));
   const config: GatewayConfig = {
     listen: { ...s.listen },
@@ -46,6 +50,8 @@ export function buildSnapshot(s: SnapshotInput): GatewayConfig {
     models,
     pools,
     limits: { maxBodyBytes: op.limits.request_body_max_bytes },
+    translation: op.translation,
+    observability: { emitServerTiming: op.observability.emit_server_timing },
   };
   return deepFreeze(config);
 }

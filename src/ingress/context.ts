@@ -5,6 +5,14 @@ export interface RequestContext {
   readonly requestId: string;
   /** Passthrough mode: the caller's credential, to be sent upstream natively. */
   readonly passthrough: string | undefined;
+  /** `Bun.nanoseconds()` at receipt, and time spent awaiting upstream headers (platform.md §5.5). */
+  readonly timing: { readonly startNs: number; upstreamNs: number };
+}
+
+/** Server-Timing's busbar `dur`: handling time minus upstream wait, in ms with 3 decimals (platform.md §5.5). */
+export function serverTiming(t: RequestContext["timing"], nowNs: number): string {
+  const ns = Math.max(0, nowNs - t.startNs - t.upstreamNs);
+  return `busbar;dur=${(ns / 1e6).toFixed(3)}`;
 }
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;

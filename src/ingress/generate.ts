@@ -6,7 +6,8 @@ import type { Operation } from "../proto/types.ts";
 import type { Lane } from "../route/lanes.ts";
 import type { Resolution } from "../route/resolve.ts";
 import type { Runtime } from "../runtime.ts";
-import { attempt } from "../upstream/forward.ts";
+import { relaySameProtocol } from "../upstream/relay.ts";
+import { canTranslate, translateAndSend } from "../upstream/translate.ts";
 import { readJsonBody } from "./body.ts";
 import type { RequestContext } from "./context.ts";
 import { errorResponse, type Dialect } from "./respond.ts";
@@ -41,18 +42,28 @@ function unserved(route: IngressRoute, name: string, lanes: readonly Lane[]): Ga
   const spoken = [...new Set(lanes.map((l) => l.protocol.name))].join(", ");
   return {
     kind: "invalid_request",
-    message: `'${name}' is served by ${spoken} lanes; translation from ${route.protocol} is not available in this build.`,
+    message: `'${name}' is served by ${spoken} lanes; translation between ${route.protocol} and ${spoken} is not available in this build.`,
   };
 }
 
 function resolveLane(rt: Runtime, route: IngressRoute, name: string): Resolution {
   if (route.adHoc !== undefined) return rt.resolver.adHoc(route.adHoc.provider, route.adHoc.model);
-  return rt.resolver.resolve(name, (lane) => lane.protocol.name === route.protocol && lane.protocol.operations.includes(route.op));
+  return rt.resolver.resolve(name, (lane) => serves(route, lane));
+}
+
+/** A lane serves a route natively, or — for generation — by translation when both ends have a codec. */
+function serves(route: IngressRoute, lane: Lane): boolean {
+  if (lane.protocol.name === route.protocol) return lane.protocol.operations.includes(route.op);
+  return route.op === "generate" && canTranslate(route.protocol, lane);
 }
 
 export async function handleGenerate(rt: Runtime, req: Request, route: IngressRoute, ctx: RequestContext): Promise<Response> {
   const dialect: Dialect = { protocol: route.protocol, apiVersion: route.apiVersion };
-  const fail = (err: GatewayError) => errorResponse(dialect, err, ctx.requestId);
+  const fail = (err: GatewayError, headers: Record<string, string> = {}) => {
+    const res = errorResponse(dialect, err, ctx.requestId);
+    for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
+    return res;
+  };
 
   const body = await readJsonBody(req, rt.config.limits.maxBodyBytes);
   if (!body.ok) return fail(body.error);
@@ -71,32 +82,28 @@ export async function handleGenerate(rt: Runtime, req: Request, route: IngressRo
   switch (resolved.kind) {
     case "unknown": return fail(notFound(route, name));
     case "unserved": return fail(unserved(route, name, resolved.lanes));
-    case "lane": return forwardTo(rt, req, route, ctx, resolved.lane, body.text, stream, fail);
+    case "lane": break;
     default: return assertNever(resolved, "resolution");
   }
-}
+  const { lane } = resolved;
+  if (!serves(route, lane)) return fail(unserved(route, lane.name, [lane])); // an ad-hoc lane of another protocol
 
-async function forwardTo(
-  rt: Runtime, req: Request, route: IngressRoute, ctx: RequestContext, lane: Lane, body: string, stream: boolean,
-  fail: (err: GatewayError) => Response,
-): Promise<Response> {
-  // Same-protocol only until translation lands; ad-hoc lanes may name a provider of any protocol.
-  if (lane.protocol.name !== route.protocol) return fail(unserved(route, lane.name, [lane]));
-
-  const outcome = await attempt(rt, {
+  const common = {
     lane,
     op: route.op,
     stream,
-    body,
     callerHeaders: req.headers,
     passthrough: ctx.passthrough,
     signal: req.signal,
     requestId: ctx.requestId,
-    geminiJsonArray: route.geminiJsonArray === true,
-  });
+    timing: ctx.timing,
+  };
+  const outcome = lane.protocol.name === route.protocol
+    ? await relaySameProtocol(rt, { ...common, body: body.text, geminiJsonArray: route.geminiJsonArray === true })
+    : await translateAndSend(rt, { ...common, caller: route.protocol, json: body.json, raw: body.text, pool: resolved.pool, reasoning: resolved.reasoning });
   switch (outcome.kind) {
-    case "response": return outcome.response;
-    case "failed": return fail(outcome.error);
+    case "response": return outcome.res;
+    case "failed": return fail(outcome.error, outcome.headers);
     case "client_gone": return new Response(null, { status: 499 });
     default: return assertNever(outcome, "attempt outcome");
   }

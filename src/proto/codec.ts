@@ -63,9 +63,10 @@ export interface StreamReader {
  * message_stop. Returns wire text for each event ("" when the event has no wire form).
  */
 export interface StreamWriter {
-  write(ev: StreamEvent): string;
+  /** Text for SSE dialects; bytes for binary framings (Bedrock's event stream). */
+  write(ev: StreamEvent): string | Uint8Array;
   /** Ends the stream with the dialect's mid-stream error (protocols.md §9.6). */
-  fail(kind: ErrorKind, message: string): string;
+  fail(kind: ErrorKind, message: string): string | Uint8Array;
 }
 
 export interface Codec {

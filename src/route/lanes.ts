@@ -1,5 +1,5 @@
 // Lanes and pools built from the config snapshot: a lane is a model bound to its provider and protocol.
-import type { GatewayConfig, ModelSpec, ProviderSpec } from "../config/model.ts";
+import type { GatewayConfig, ModelSpec, PoolSpec, ProviderSpec } from "../config/model.ts";
 import { protocol } from "../proto/registry.ts";
 import type { Protocol } from "../proto/types.ts";
 import type { SwrrCell } from "./swrr.ts";
@@ -17,11 +17,14 @@ export interface PoolMember {
   readonly lane: Lane;
   readonly weight: number;
   readonly cell: SwrrCell;
+  /** The reasoning ask may cross to this member: the member's flag, else the model's (protocols.md §10.3). */
+  readonly reasoning: boolean;
 }
 
 export interface Pool {
   readonly name: string;
   readonly members: readonly PoolMember[];
+  readonly spec: PoolSpec;
 }
 
 export function laneOf(model: ModelSpec, provider: ProviderSpec): Lane {
@@ -43,9 +46,11 @@ export function buildPools(config: GatewayConfig, lanes: ReadonlyMap<string, Lan
     const members: PoolMember[] = [];
     for (const m of p.members) {
       const lane = lanes.get(m.target);
-      if (lane !== undefined) members.push({ lane, weight: m.weight, cell: { currentWeight: 0 } });
+      if (lane !== undefined) {
+        members.push({ lane, weight: m.weight, cell: { currentWeight: 0 }, reasoning: m.reasoning ?? lane.model?.reasoning ?? false });
+      }
     }
-    pools.set(p.name, { name: p.name, members });
+    pools.set(p.name, { name: p.name, members, spec: p });
   }
   return pools;
 }

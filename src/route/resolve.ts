@@ -5,7 +5,7 @@ import type { Lane, Pool } from "./lanes.ts";
 import { swrrPick } from "./swrr.ts";
 
 export type Resolution =
-  | { readonly kind: "lane"; readonly lane: Lane; readonly pool: string | undefined }
+  | { readonly kind: "lane"; readonly lane: Lane; readonly pool: Pool | undefined; readonly reasoning: boolean }
   /** The name exists, but none of its lanes can serve this request (e.g. another protocol, another operation). */
   | { readonly kind: "unserved"; readonly lanes: readonly Lane[] }
   | { readonly kind: "unknown" };
@@ -25,11 +25,11 @@ export class Resolver {
       const i = swrrPick(usable);
       const member = usable[i];
       if (member === undefined) return { kind: "unserved", lanes: pool.members.map((m) => m.lane) };
-      return { kind: "lane", lane: member.lane, pool: pool.name };
+      return { kind: "lane", lane: member.lane, pool, reasoning: member.reasoning };
     }
     const lane = this.lanes.get(name);
     if (lane === undefined) return { kind: "unknown" };
-    return accepts(lane) ? { kind: "lane", lane, pool: undefined } : { kind: "unserved", lanes: [lane] };
+    return accepts(lane) ? { kind: "lane", lane, pool: undefined, reasoning: lane.model?.reasoning ?? false } : { kind: "unserved", lanes: [lane] };
   }
 
   /** `/{provider}/{model}/v1/messages`: a configured provider and a literal upstream model, bypassing pools. */
@@ -40,6 +40,7 @@ export class Resolver {
       kind: "lane",
       lane: { name: `${providerName}/${model}`, upstreamModel: model, provider, protocol: protocol(provider.protocol), model: undefined },
       pool: undefined,
+      reasoning: false,
     };
   }
 

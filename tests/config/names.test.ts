@@ -77,9 +77,9 @@ pools:
   openai: { api_key_env: OPENAI_KEY, error_map: { insufficient_quota: rate_limit, my_code: overloaded } }
 models:
   gpt: { provider: openai }
-  mini: { provider: openai, upstream_model: gpt-4o-mini, max_concurrent: 8, max_requests: 100, default_max_tokens: 512, attempt_timeout_ms: 3000 }
+  mini: { provider: openai, upstream_model: gpt-4o-mini, max_concurrent: 8, max_requests: 100, default_max_tokens: 512, attempt_timeout_ms: 3000, reasoning: true, prompt_caching: true }
 pools:
-  chat: { members: [ { target: gpt }, { target: mini, weight: 3, context_max: 128000 } ] }
+  chat: { members: [ { target: gpt }, { target: mini, weight: 3, context_max: 128000, reasoning: false } ], translation: strict, reasoning_content: true }
 `, { catalogText: TEST_CATALOG, catalogFile: "test-catalog.yaml" });
     if (!r.ok) throw new Error(r.errors.join("\n"));
     const openaiRow = r.config.providers.openai;
@@ -88,13 +88,20 @@ pools:
       auth: { mode: "none", clientTokens: [], allowOpenRelay: false },
       providers: {},
       models: {
-        gpt: { name: "gpt", provider: "openai", upstreamModel: "gpt", maxConcurrent: 256, maxRequests: -1, defaultMaxTokens: undefined, attemptTimeoutMs: undefined },
-        mini: { name: "mini", provider: "openai", upstreamModel: "gpt-4o-mini", maxConcurrent: 8, maxRequests: 100, defaultMaxTokens: 512, attemptTimeoutMs: 3000 },
+        gpt: { name: "gpt", provider: "openai", upstreamModel: "gpt", maxConcurrent: 256, maxRequests: -1, defaultMaxTokens: undefined, attemptTimeoutMs: undefined, reasoning: false, promptCaching: false },
+        mini: { name: "mini", provider: "openai", upstreamModel: "gpt-4o-mini", maxConcurrent: 8, maxRequests: 100, defaultMaxTokens: 512, attemptTimeoutMs: 3000, reasoning: true, promptCaching: true },
       },
       pools: {
-        chat: { name: "chat", members: [{ target: "gpt", weight: 1, contextMax: undefined }, { target: "mini", weight: 3, contextMax: 128000 }] },
+        chat: {
+          name: "chat",
+          members: [{ target: "gpt", weight: 1, contextMax: undefined, reasoning: undefined }, { target: "mini", weight: 3, contextMax: 128000, reasoning: false }],
+          translation: "strict",
+          reasoningContent: true,
+        },
       },
       limits: { maxBodyBytes: 33554432 },
+      translation: "lossy",
+      observability: { emitServerTiming: false },
     });
     expect({ ...openaiRow, errorMap: { ...openaiRow?.errorMap } }).toEqual({
       name: "openai",

@@ -73,9 +73,9 @@ test("each dialect answers bad input natively", async () => {
   expect(ok.status).toBe(200);
 });
 
-test("a lane of another protocol is refused clearly until translation lands", async () => {
-  const r = await call("POST", "/v1/chat/completions", '{"model":"pool-anthropic","messages":[]}');
-  expect(r).toEqual(oa(400, "invalid_request_error", "'pool-anthropic' is served by anthropic lanes; translation from openai is not available in this build."));
+test("a lane whose protocol has no codec yet is refused clearly", async () => {
+  const r = await call("POST", "/v1/chat/completions", '{"model":"pool-gemini","messages":[]}');
+  expect(r).toEqual(oa(400, "invalid_request_error", "'pool-gemini' is served by gemini lanes; translation between openai and gemini is not available in this build."));
 });
 
 test("an oversize body is refused with a native 413 before any upstream call", async () => {

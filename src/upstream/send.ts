@@ -1,36 +1,33 @@
-// One same-protocol attempt: build the egress request (model spliced, lane credential injected), send it, and
-// relay the answer as it arrives (protocols.md §3, §4). Outcomes are values; nothing here throws to the caller.
+// Sends one request to a lane: egress URL, built headers, the lane's credential (SigV4 for Bedrock), no redirects
+// followed (platform.md §4.2), upstream wait timed for Server-Timing. Outcomes are values.
 import type { GatewayError } from "../ir/errors.ts";
-import { sseToJsonArray } from "../proto/gemini/stream.ts";
-import { setTopLevel } from "../proto/splice.ts";
 import type { CredentialStyle, Operation } from "../proto/types.ts";
 import type { Lane } from "../route/lanes.ts";
 import type { Runtime } from "../runtime.ts";
-import { forwardedCallerHeaders, isHeaderSafe, relayHeaders } from "./headers.ts";
+import { forwardedCallerHeaders, isHeaderSafe } from "./headers.ts";
 import { parseAwsSecret, regionFromHost, signBedrock } from "./sigv4.ts";
 
-export interface Attempt {
+export interface SendInput {
   readonly lane: Lane;
   readonly op: Operation;
   readonly stream: boolean;
-  /** The caller's body, as sent. */
+  /** The final egress body. */
   readonly body: string;
   readonly callerHeaders: Headers;
+  /** Forward the caller's version/beta headers: same-protocol hops only (spec README D7). */
+  readonly sameProtocol: boolean;
   /** Passthrough mode: the caller's own credential ("" when it sent none). Undefined otherwise. */
   readonly passthrough: string | undefined;
   readonly signal: AbortSignal;
   readonly requestId: string;
-  /** Gemini caller streamed without `alt=sse`: re-frame the SSE answer as a JSON array. */
-  readonly geminiJsonArray: boolean;
+  /** Accumulates nanoseconds spent awaiting upstream response headers (platform.md §5.5). */
+  readonly timing: { upstreamNs: number };
 }
 
-export type AttemptOutcome =
-  | { readonly kind: "response"; readonly response: Response }
-  | { readonly kind: "failed"; readonly error: GatewayError }
+export type SendOutcome =
+  | { readonly kind: "response"; readonly res: Response }
+  | { readonly kind: "failed"; readonly error: GatewayError; readonly headers?: Record<string, string> }
   | { readonly kind: "client_gone" };
-
-/** Non-2xx bodies are read up to this many bytes (platform.md §4.3 `upstream_error_body_max_bytes`). */
-const ERROR_BODY_MAX = 262_144;
 
 export function egressUrl(lane: Lane, op: Operation, stream: boolean): URL {
   const path = op === "generate" && lane.provider.path !== undefined
@@ -39,7 +36,7 @@ export function egressUrl(lane: Lane, op: Operation, stream: boolean): URL {
   return new URL(lane.provider.baseUrl + path);
 }
 
-async function credentialHeaders(rt: Runtime, a: Attempt, url: URL, body: string): Promise<Record<string, string>> {
+async function credentialHeaders(rt: Runtime, a: SendInput, url: URL): Promise<Record<string, string>> {
   const { lane } = a;
   const style: CredentialStyle = lane.provider.auth;
   if (a.passthrough !== undefined) {
@@ -61,12 +58,46 @@ async function credentialHeaders(rt: Runtime, a: Attempt, url: URL, body: string
       return {};
     }
     const region = lane.provider.region ?? regionFromHost(url.hostname) ?? "us-east-1";
-    return signBedrock(url, "application/json", body, creds, region, rt.now());
+    return signBedrock(url, "application/json", a.body, creds, region, rt.now());
   }
   return lane.protocol.credentialHeaders(key, style);
 }
 
-async function readCapped(res: Response, max: number): Promise<Uint8Array> {
+export async function send(rt: Runtime, a: SendInput): Promise<SendOutcome> {
+  const { lane } = a;
+  const url = egressUrl(lane, a.op, a.stream);
+  const headers: Record<string, string> = {
+    ...(a.sameProtocol ? forwardedCallerHeaders(lane, a.callerHeaders) : {}),
+    "content-type": "application/json",
+    accept: a.stream ? lane.protocol.streamContentType : "application/json",
+    "accept-encoding": "identity",
+    "x-request-id": a.requestId,
+  };
+  Object.assign(headers, await credentialHeaders(rt, a, url));
+
+  const started = Bun.nanoseconds();
+  let res: Response;
+  try {
+    res = await rt.fetch(url, { method: "POST", headers, body: a.body, redirect: "manual", decompress: false, signal: a.signal });
+  } catch (e) {
+    a.timing.upstreamNs += Bun.nanoseconds() - started;
+    if (a.signal.aborted) return { kind: "client_gone" };
+    rt.log.warn("upstream unreachable", { lane: lane.name, error: e instanceof Error ? e.name : "unknown" });
+    return { kind: "failed", error: { kind: "overloaded", message: `The upstream for '${lane.name}' could not be reached.` } };
+  }
+  a.timing.upstreamNs += Bun.nanoseconds() - started;
+
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel().catch(() => {});
+    return { kind: "failed", error: { kind: "server_error", message: "The upstream answered with a redirect; busbar does not follow upstream redirects." } };
+  }
+  return { kind: "response", res };
+}
+
+/** Non-2xx bodies are read up to a cap (platform.md §4.3 `upstream_error_body_max_bytes`). */
+export const ERROR_BODY_MAX = 262_144;
+
+export async function readCapped(res: Response, max: number): Promise<Uint8Array> {
   if (res.body === null) return new Uint8Array();
   const reader = res.body.getReader();
   const parts: Uint8Array[] = [];
@@ -80,45 +111,4 @@ async function readCapped(res: Response, max: number): Promise<Uint8Array> {
   }
   await reader.cancel().catch(() => {});
   return Buffer.concat(parts);
-}
-
-export async function attempt(rt: Runtime, a: Attempt): Promise<AttemptOutcome> {
-  const { lane } = a;
-  const url = egressUrl(lane, a.op, a.stream);
-  const body = lane.protocol.modelInBody ? setTopLevel(a.body, "model", JSON.stringify(lane.upstreamModel)) : a.body;
-  const headers: Record<string, string> = {
-    ...forwardedCallerHeaders(lane, a.callerHeaders),
-    "content-type": "application/json",
-    accept: a.stream ? lane.protocol.streamContentType : "application/json",
-    "accept-encoding": "identity",
-    "x-request-id": a.requestId,
-  };
-  Object.assign(headers, await credentialHeaders(rt, a, url, body));
-
-  let res: Response;
-  try {
-    res = await rt.fetch(url, { method: "POST", headers, body, redirect: "manual", decompress: false, signal: a.signal });
-  } catch (e) {
-    if (a.signal.aborted) return { kind: "client_gone" };
-    rt.log.warn("upstream unreachable", { lane: lane.name, error: e instanceof Error ? e.name : "unknown" });
-    return { kind: "failed", error: { kind: "overloaded", message: `The upstream for '${lane.name}' could not be reached.` } };
-  }
-
-  if (res.status >= 300 && res.status < 400) {
-    await res.body?.cancel().catch(() => {});
-    return { kind: "failed", error: { kind: "server_error", message: "The upstream answered with a redirect; busbar does not follow upstream redirects." } };
-  }
-
-  const out = relayHeaders(res.headers);
-  if (res.status >= 400) {
-    // Same-protocol: relayed verbatim with the upstream content type, read up to the cap (platform.md §4.3).
-    const bytes = await readCapped(res, ERROR_BODY_MAX);
-    return { kind: "response", response: new Response(bytes, { status: res.status, headers: out }) };
-  }
-  let stream = res.body;
-  if (a.geminiJsonArray && stream !== null) {
-    stream = stream.pipeThrough(sseToJsonArray());
-    out.set("content-type", "application/json");
-  }
-  return { kind: "response", response: new Response(stream, { status: res.status, headers: out }) };
 }
