@@ -12,6 +12,8 @@ export interface BodySpec {
   readonly bytes?: number;
   /** Distinguishes runs so two runs never send the same body. */
   readonly nonce: string;
+  /** `max_tokens`: always sent on Anthropic (16 unless set), on OpenAI only when set (real mode). */
+  readonly maxTokens?: number;
 }
 
 const FILLER_UNIT = "lorem ipsum dolor sit amet consectetur adipiscing elit ";
@@ -23,10 +25,8 @@ function filler(n: number): string {
 
 /** A body maker: `seq` → JSON text of about `bytes` bytes whose user message starts with the unique tag. */
 export function bodyMaker(spec: BodySpec): (seq: number) => string {
-  const head =
-    spec.dialect === "anthropic"
-      ? `{"model":${JSON.stringify(spec.model)},"max_tokens":16,"stream":${spec.stream},"messages":[{"role":"user","content":"`
-      : `{"model":${JSON.stringify(spec.model)},"stream":${spec.stream},"messages":[{"role":"user","content":"`;
+  const maxTokens = spec.maxTokens ?? (spec.dialect === "anthropic" ? 16 : undefined);
+  const head = `{"model":${JSON.stringify(spec.model)},${maxTokens === undefined ? "" : `"max_tokens":${maxTokens},`}"stream":${spec.stream},"messages":[{"role":"user","content":"`;
   const tail = `"}]}`;
   const target = spec.bytes ?? 1024;
   // The tag is at most ~40 bytes; the filler makes up the rest once, shared by every body.

@@ -3,7 +3,7 @@
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bodyMaker } from "../bodies.ts";
-import { freePort, runBounded, spawnLogged, waitForPort } from "../spawn.ts";
+import { freePort, runBounded, spawnLogged, waitForPort, type Child } from "../spawn.ts";
 import { buildInfo } from "../../src/build-info.ts";
 import { chatHeaders, isStream, type CallKind, type CallOptions, type CallTarget, type Manifest, type StartContext, type StartResult } from "./types.ts";
 
@@ -60,10 +60,13 @@ function busbarCall(base: string, pool: (name: string) => string, kind: CallKind
   }
 }
 
-async function boot(ctx: StartContext, serverTiming: boolean, attempt: number): Promise<{ ok: true; port: number; child: ReturnType<typeof spawnLogged> } | { ok: false; reason: string; log: string }> {
+type ConfigFor = (port: number, serverTiming: boolean) => string;
+type CallFor = (base: string, kind: CallKind, opts: CallOptions) => CallTarget;
+
+async function boot(ctx: StartContext, configFor: ConfigFor, serverTiming: boolean, attempt: number): Promise<{ ok: true; port: number; child: Child } | { ok: false; reason: string; log: string }> {
   const port = freePort();
   const configPath = join(ctx.tmpDir, `busbar-${attempt}.yaml`);
-  writeFileSync(configPath, busbarConfigYaml(port, ctx.upstreams, ctx.upstream, serverTiming));
+  writeFileSync(configPath, configFor(port, serverTiming));
   const cmd = ctx.binary ? [join(ctx.repoRoot, BINARY_PATH), "--config", configPath] : [process.execPath, "src/main.ts", "--config", configPath];
   const child = spawnLogged("busbar", cmd, { logPath: join(ctx.logDir, "busbar.log"), cwd: ctx.repoRoot, env: { BUSBAR_LOG_LEVEL: "info" }, ...(ctx.cpus === undefined ? {} : { cpus: ctx.cpus }) });
   const ready = await waitForPort(child, port, BOOT_TIMEOUT_MS);
@@ -72,38 +75,47 @@ async function boot(ctx: StartContext, serverTiming: boolean, attempt: number): 
   return { ok: false, reason: ready.reason, log: await Bun.file(child.logPath).text().catch(() => "") };
 }
 
+/** Boots busbar on a config of the caller's making; shared by mock mode and real mode. */
+export async function startBusbar(ctx: StartContext, configFor: ConfigFor, callFor: CallFor): Promise<StartResult> {
+  if (ctx.binary && !existsSync(join(ctx.repoRoot, BINARY_PATH))) return { served: false, reason: `--binary given but ${BINARY_PATH} is missing (bun build.ts --host-only)` };
+  let serverTiming = true;
+  let stNote = "requested (observability.emit_server_timing: true)";
+  let booted = await boot(ctx, configFor, true, 1);
+  // Until the observability key lands, the strict config loader rejects it: boot without it and say so.
+  if (!booted.ok && /observability/.test(booted.log)) {
+    ctx.log("busbar rejected `observability: { emit_server_timing: true }`; booting without it (Server-Timing will be n/a)");
+    serverTiming = false;
+    stNote = "this build rejects the `observability` config key";
+    booted = await boot(ctx, configFor, false, 2);
+  }
+  if (!booted.ok) return { served: false, reason: booted.reason };
+  const { port, child } = booted;
+  const base = `http://127.0.0.1:${port}`;
+  const version = ctx.binary ? (await runBounded([join(ctx.repoRoot, BINARY_PATH), "--version"], 10_000)).out.trim() : `busbar ${buildInfo().version} (source)`;
+  const binary: Record<string, string | number> = ctx.binary ? { binary: BINARY_PATH, binary_bytes: statSync(join(ctx.repoRoot, BINARY_PATH)).size } : { run_from: "source (bun src/main.ts)" };
+  return {
+    served: true,
+    running: {
+      name: "busbar",
+      version,
+      pid: child.pid,
+      facts: { port, server_timing_config: stNote, server_timing_requested: serverTiming, ...binary },
+      call: (kind, opts) => callFor(base, kind, opts),
+      stop: () => child.stop(),
+    },
+  };
+}
+
 export const busbar: Manifest = {
   name: "busbar",
   describe: "busbar under test: `bun src/main.ts --config <tmp>` (or `--binary`: dist/busbar-linux-x64), auth none, one lane per mock",
-  async start(ctx: StartContext): Promise<StartResult> {
-    if (ctx.binary && !existsSync(join(ctx.repoRoot, BINARY_PATH))) return { served: false, reason: `--binary given but ${BINARY_PATH} is missing (bun build.ts --host-only)` };
-    let serverTiming = true;
-    let stNote = "requested (observability.emit_server_timing: true)";
-    let booted = await boot(ctx, true, 1);
-    // Until the lead's observability key lands, a strict config rejects it: boot without it and say so.
-    if (!booted.ok && /observability/.test(booted.log)) {
-      ctx.log("busbar rejected `observability: { emit_server_timing: true }`; booting without it (Server-Timing will be n/a)");
-      serverTiming = false;
-      stNote = "n/a: this build rejects the `observability` config key";
-      booted = await boot(ctx, false, 2);
-    }
-    if (!booted.ok) return { served: false, reason: booted.reason };
-    const { port, child } = booted;
-    const base = `http://127.0.0.1:${port}`;
+  start(ctx: StartContext): Promise<StartResult> {
     const bySuffix = new Map<string, string>();
     for (const [delay, url] of ctx.upstreams) bySuffix.set(url, suffix(delay, url === ctx.upstream));
-    const version = ctx.binary ? (await runBounded([join(ctx.repoRoot, BINARY_PATH), "--version"], 10_000)).out.trim() : `busbar ${buildInfo().version} (source)`;
-    const binarySize = ctx.binary ? statSync(join(ctx.repoRoot, BINARY_PATH)).size : 0;
-    return {
-      served: true,
-      running: {
-        name: "busbar",
-        version,
-        pid: child.pid,
-        facts: { port, server_timing_config: stNote, server_timing_requested: serverTiming, ...(ctx.binary ? { binary: BINARY_PATH, binary_bytes: binarySize } : { run_from: "source (bun src/main.ts)" }) },
-        call: (kind, opts) => busbarCall(base, (p) => `${p}${bySuffix.get(opts.upstream ?? ctx.upstream) ?? ""}`, kind, opts),
-        stop: () => child.stop(),
-      },
-    };
+    return startBusbar(
+      ctx,
+      (port, st) => busbarConfigYaml(port, ctx.upstreams, ctx.upstream, st),
+      (base, kind, opts) => busbarCall(base, (p) => `${p}${bySuffix.get(opts.upstream ?? ctx.upstream) ?? ""}`, kind, opts),
+    );
   },
 };

@@ -1,5 +1,7 @@
 // Anthropic Messages upstream: `POST /v1/messages` (protocols.md §7.1 AN, §9.3 AN). Like the live API,
-// the stream carries one `ping` after the first block opens; gateways drop it on cross hops.
+// the stream carries one `ping` after the first block opens; gateways drop it on cross hops. Blocks in
+// order: `thinking` under `@think`, then the text or one `tool_use` per `@tool` name.
+import { SIGNATURES } from "./calls.ts";
 import { field } from "./json.ts";
 import { ids } from "./ids.ts";
 import type { ChatProtocol, Reply, StreamPlan } from "./protocol.ts";
@@ -14,14 +16,22 @@ function conversation(body: unknown): Conversation {
   });
 }
 
+function content(r: Reply): object[] {
+  const blocks: object[] = r.thinking === undefined ? [] : [{ type: "thinking", thinking: r.thinking.text, signature: SIGNATURES.anthropic }];
+  if (r.toolCalls.length === 0) return [...blocks, { type: "text", text: r.text }];
+  return [...blocks, ...r.toolCalls.map((c) => ({ type: "tool_use", id: ids.anthropicToolUse(r.seq, c.index), name: c.name, input: c.input }))];
+}
+
+const stopReason = (r: Reply) => (r.toolCalls.length > 0 ? "tool_use" : "end_turn");
+
 function message(r: Reply, done: boolean) {
   return {
     id: ids.anthropicMessage(r.seq),
     type: "message",
     role: "assistant",
     model: r.model,
-    content: done ? [{ type: "text", text: r.text }] : [],
-    stop_reason: done ? "end_turn" : null,
+    content: done ? content(r) : [],
+    stop_reason: done ? stopReason(r) : null,
     stop_sequence: null,
     usage: {
       input_tokens: r.inputTokens,
@@ -36,17 +46,34 @@ function message(r: Reply, done: boolean) {
 
 function* events(r: Reply): Generator<string> {
   const ev = (type: string, rest: object) => sseEvent(type, { type, ...rest });
+  let index = 0;
+  function* block(start: object, deltas: readonly object[]): Generator<string> {
+    yield ev("content_block_start", { index, content_block: start });
+    if (index === 0) yield ev("ping", {});
+    for (const delta of deltas) yield ev("content_block_delta", { index, delta });
+    yield ev("content_block_stop", { index });
+    index++;
+  }
   yield ev("message_start", { message: message(r, false) });
-  yield ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } });
-  yield ev("ping", {});
-  for (const text of r.pieces) yield ev("content_block_delta", { index: 0, delta: { type: "text_delta", text } });
-  yield ev("content_block_stop", { index: 0 });
-  yield ev("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: r.outputTokens } });
+  if (r.thinking !== undefined) {
+    const deltas = [
+      ...r.thinking.pieces.map((thinking) => ({ type: "thinking_delta", thinking })),
+      { type: "signature_delta", signature: SIGNATURES.anthropic },
+    ];
+    yield* block({ type: "thinking", thinking: "", signature: "" }, deltas);
+  }
+  for (const c of r.toolCalls) {
+    const deltas = c.fragments.map((partial_json) => ({ type: "input_json_delta", partial_json }));
+    yield* block({ type: "tool_use", id: ids.anthropicToolUse(r.seq, c.index), name: c.name, input: {} }, deltas);
+  }
+  if (r.toolCalls.length === 0) yield* block({ type: "text", text: "" }, r.pieces.map((text) => ({ type: "text_delta", text })));
+  yield ev("message_delta", { delta: { stop_reason: stopReason(r), stop_sequence: null }, usage: { output_tokens: r.outputTokens } });
   yield ev("message_stop", {});
 }
 
 export const anthropic: ChatProtocol = {
   name: "anthropic",
+  reasoning: true,
   conversation,
   complete: (r) => message(r, true),
   stream: (r): StreamPlan => ({ contentType: SSE_CONTENT_TYPE, events: events(r) }),

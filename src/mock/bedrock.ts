@@ -1,6 +1,10 @@
 // Bedrock Converse upstream: `POST /model/{modelId}/converse` and `/converse-stream` (protocols.md §7.1 BR,
-// §9.3 BR). The stream is binary AWS event-stream; `metrics.latencyMs` is real elapsed time.
+// §9.3 BR). The stream is binary AWS event-stream; `metrics.latencyMs` is real elapsed time. Blocks in
+// order: `reasoningContent` under `@think`, then the text or one `toolUse` per `@tool` name. Text and
+// reasoning blocks start implicitly, as on the live API; a tool block opens with `contentBlockStart`.
+import { SIGNATURES } from "./calls.ts";
 import { field } from "./json.ts";
+import { ids } from "./ids.ts";
 import type { ChatProtocol, Reply, StreamPlan } from "./protocol.ts";
 import { EVENTSTREAM_CONTENT_TYPE, eventFrameEncoder } from "./eventstream.ts";
 import { contentTexts, readTurns, type Conversation } from "./text.ts";
@@ -17,22 +21,46 @@ function usage(r: Reply) {
   return { inputTokens: r.inputTokens, outputTokens: r.outputTokens, totalTokens: r.inputTokens + r.outputTokens };
 }
 
+const stopReason = (r: Reply) => (r.toolCalls.length > 0 ? "tool_use" : "end_turn");
+
+function content(r: Reply): object[] {
+  const blocks: object[] = r.thinking === undefined ? [] : [{ reasoningContent: { reasoningText: { text: r.thinking.text, signature: SIGNATURES.bedrock } } }];
+  if (r.toolCalls.length === 0) return [...blocks, { text: r.text }];
+  return [...blocks, ...r.toolCalls.map((c) => ({ toolUse: { toolUseId: ids.bedrockToolUse(r.seq, c.index), name: c.name, input: c.input } }))];
+}
+
 function* events(r: Reply): Generator<Uint8Array> {
   const frames = eventFrameEncoder();
+  let contentBlockIndex = 0;
+  const delta = (d: object) => frames.event("contentBlockDelta", { contentBlockIndex, delta: d });
+  const stop = () => frames.event("contentBlockStop", { contentBlockIndex: contentBlockIndex++ });
   yield frames.event("messageStart", { role: "assistant" });
-  for (const text of r.pieces) yield frames.event("contentBlockDelta", { contentBlockIndex: 0, delta: { text } });
-  yield frames.event("contentBlockStop", { contentBlockIndex: 0 });
-  yield frames.event("messageStop", { stopReason: "end_turn" });
+  if (r.thinking !== undefined) {
+    for (const text of r.thinking.pieces) yield delta({ reasoningContent: { text } });
+    yield delta({ reasoningContent: { signature: SIGNATURES.bedrock } });
+    yield stop();
+  }
+  for (const c of r.toolCalls) {
+    yield frames.event("contentBlockStart", { contentBlockIndex, start: { toolUse: { toolUseId: ids.bedrockToolUse(r.seq, c.index), name: c.name } } });
+    for (const input of c.fragments) yield delta({ toolUse: { input } });
+    yield stop();
+  }
+  if (r.toolCalls.length === 0) {
+    for (const text of r.pieces) yield delta({ text });
+    yield stop();
+  }
+  yield frames.event("messageStop", { stopReason: stopReason(r) });
   // Evaluated lazily, so the latency is measured when the last frame is written.
   yield frames.event("metadata", { usage: usage(r), metrics: { latencyMs: Math.round(r.elapsedMs()) } });
 }
 
 export const bedrock: ChatProtocol = {
   name: "bedrock",
+  reasoning: true,
   conversation,
   complete: (r) => ({
-    output: { message: { role: "assistant", content: [{ text: r.text }] } },
-    stopReason: "end_turn",
+    output: { message: { role: "assistant", content: content(r) } },
+    stopReason: stopReason(r),
     usage: usage(r),
     metrics: { latencyMs: Math.round(r.elapsedMs()) },
   }),

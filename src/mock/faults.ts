@@ -1,6 +1,8 @@
 // Fault directives the mock honours when started with `faults: true` (platform.md §6.2): from
 // `x-mock-*` request headers, or from `@key=value` suffixes on the model name, e.g.
 // `mock-gpt@status=429@retry-after=3`, because a gateway forwards the model but not arbitrary headers.
+// The reply-shape directives `@tool` and `@think` live in shape.ts.
+import { modelDirectives } from "./directives.ts";
 
 export interface FaultPlan {
   /** Answer with this status and the protocol's native error envelope (400–599 only). */
@@ -51,14 +53,9 @@ function build(get: (key: DirectiveKey) => string | null | undefined): FaultPlan
 
 /** Directives from `name@key=value@key=value`; unknown keys and malformed values are ignored. */
 export function faultsFromModel(model: string): FaultPlan {
-  const at = model.indexOf("@");
-  if (at < 0) return {};
   const found = new Map<DirectiveKey, string>();
-  for (const item of model.slice(at + 1).split("@")) {
-    const eq = item.indexOf("=");
-    if (eq < 0) continue;
-    const key = item.slice(0, eq).trim().toLowerCase();
-    if (isDirectiveKey(key)) found.set(key, item.slice(eq + 1));
+  for (const { key, value } of modelDirectives(model)) {
+    if (value !== undefined && isDirectiveKey(key)) found.set(key, value);
   }
   return build((k) => found.get(k));
 }

@@ -1,5 +1,8 @@
 // Gemini upstream: `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent`
-// (protocols.md §7.1 GM, §9.3 GM). Streams are SSE with `?alt=sse`, else one JSON array.
+// (protocols.md §7.1 GM, §9.3 GM). Streams are SSE with `?alt=sse`, else one JSON array. Under `@think`
+// the thought parts come first (the signature on the last one); `@tool` calls are `functionCall` parts
+// without `id`, all in one chunk (never incremental), and the finish reason stays `STOP`.
+import { SIGNATURES } from "./calls.ts";
 import { field } from "./json.ts";
 import { ids } from "./ids.ts";
 import type { ChatProtocol, Reply, StreamPlan } from "./protocol.ts";
@@ -15,18 +18,39 @@ function conversation(body: unknown): Conversation {
   });
 }
 
+/** `candidatesTokenCount` excludes the thoughts, which Gemini reports apart and adds into the total. */
 function usageMetadata(r: Reply) {
   return {
     promptTokenCount: r.inputTokens,
-    candidatesTokenCount: r.outputTokens,
+    candidatesTokenCount: r.outputTokens - r.reasoningTokens,
     totalTokenCount: r.inputTokens + r.outputTokens,
     promptTokensDetails: [{ modality: "TEXT", tokenCount: r.inputTokens }],
+    ...(r.reasoningTokens > 0 ? { thoughtsTokenCount: r.reasoningTokens } : {}),
   };
 }
 
+type Part = Readonly<Record<string, unknown>>;
+
+function thoughtParts(pieces: readonly string[]): Part[] {
+  return pieces.map((text, i) => ({ text, thought: true, ...(i === pieces.length - 1 ? { thoughtSignature: SIGNATURES.gemini } : {}) }));
+}
+
+function answerParts(r: Reply): Part[] {
+  if (r.toolCalls.length === 0) return [{ text: r.text }];
+  return r.toolCalls.map((c) => ({ functionCall: { name: c.name, args: c.input } }));
+}
+
+/** The parts of each streamed chunk: one thought piece each, then one text piece or all the calls. */
+function streamParts(r: Reply): Part[][] {
+  const out = thoughtParts(r.thinking?.pieces ?? []).map((p) => [p]);
+  if (r.toolCalls.length > 0) out.push(answerParts(r));
+  else out.push(...r.pieces.map((text) => [{ text }]));
+  return out;
+}
+
 /** One GenerateContentResponse; `last` adds the finish reason and the authoritative usage. */
-function chunk(r: Reply, text: string, last: boolean) {
-  const candidate = { content: { parts: [{ text }], role: "model" }, ...(last ? { finishReason: "STOP" } : {}), index: 0 };
+function chunk(r: Reply, parts: readonly Part[], last: boolean) {
+  const candidate = { content: { parts, role: "model" }, ...(last ? { finishReason: "STOP" } : {}), index: 0 };
   return {
     candidates: [candidate],
     ...(last ? { usageMetadata: usageMetadata(r) } : {}),
@@ -36,21 +60,22 @@ function chunk(r: Reply, text: string, last: boolean) {
 }
 
 function* sse(r: Reply): Generator<string> {
-  const n = r.pieces.length;
-  for (let i = 0; i < n; i++) yield sseDataCrlf(chunk(r, r.pieces[i] ?? "", i === n - 1));
+  const all = streamParts(r);
+  for (let i = 0; i < all.length; i++) yield sseDataCrlf(chunk(r, all[i] ?? [], i === all.length - 1));
 }
 
 /** JSON-array mode: `[` + chunks joined by `,` + `]`; each piece of the array is one event. */
 function* array(r: Reply): Generator<string> {
-  const n = r.pieces.length;
-  for (let i = 0; i < n; i++) yield `${i === 0 ? "[" : ",\r\n"}${JSON.stringify(chunk(r, r.pieces[i] ?? "", i === n - 1))}`;
-  yield n === 0 ? "[]" : "]";
+  const all = streamParts(r);
+  for (let i = 0; i < all.length; i++) yield `${i === 0 ? "[" : ",\r\n"}${JSON.stringify(chunk(r, all[i] ?? [], i === all.length - 1))}`;
+  yield all.length === 0 ? "[]" : "]";
 }
 
 export const gemini: ChatProtocol = {
   name: "gemini",
+  reasoning: true,
   conversation,
-  complete: (r) => chunk(r, r.text, true),
+  complete: (r) => chunk(r, [...thoughtParts(r.thinking === undefined ? [] : [r.thinking.text]), ...answerParts(r)], true),
   stream: (r): StreamPlan =>
     r.query.get("alt") === "sse"
       ? { contentType: SSE_CONTENT_TYPE, events: sse(r) }

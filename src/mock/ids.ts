@@ -31,5 +31,13 @@ export const ids = {
   anthropicRequest: (n: number) => `req_01mock${base62(n, 20)}`,
   geminiResponse: (n: number) => `mock${base62(n, 12)}`,
   requestId: (n: number) => `req_mock${hex(n, 24)}`,
+  // Tool-call and reasoning ids: the vendor's prefix and length; `n` is the request, `i` the call's position.
+  openaiCall: (n: number, i: number) => `call_mock${base62(n, 16)}${base62(i, 4)}`,
+  responsesCall: (n: number, i: number) => `fc_mock${base62(n, 40)}${base62(i, 4)}`,
+  responsesReasoning: (n: number) => `rs_mock${base62(n, 44)}`,
+  anthropicToolUse: (n: number, i: number) => `toolu_01mock${base62(n, 14)}${base62(i, 4)}`,
+  bedrockToolUse: (n: number, i: number) => `tooluse_mock${base62(n, 14)}${base62(i, 4)}`,
+  /** Cohere v2 names a call after its tool: `get_weather_1byjy32y4hvq` (docs.cohere.com, tool use). */
+  cohereCall: (name: string, n: number, i: number) => `${name}_mock${hex(n, 6)}${hex(i, 2)}`,
   uuid,
 } as const;

@@ -1,5 +1,6 @@
 // What every protocol module of the mock provides, and the per-request reply facts they render.
 import { assertNever, type ProtocolName } from "../ir/protocol.ts";
+import type { Thinking, ToolCall } from "./calls.ts";
 import type { Conversation } from "./text.ts";
 import { ids } from "./ids.ts";
 
@@ -10,11 +11,19 @@ export type MockProtocolName = ProtocolName | "embeddings";
 export interface Reply {
   /** The model exactly as requested (directives included), echoed where the protocol echoes it. */
   readonly model: string;
+  /** The answer text; "" when the reply is tool calls. */
   readonly text: string;
   /** `text` split for streaming; concatenated they equal `text`. */
   readonly pieces: readonly string[];
+  /** `@tool`: when non-empty the reply is these calls instead of text, with the vendor's tool stop reason. */
+  readonly toolCalls: readonly ToolCall[];
+  /** `@think`: a reasoning block that opens the reply; undefined when not asked for or not `reasoning`. */
+  readonly thinking: Thinking | undefined;
   readonly inputTokens: number;
+  /** Everything generated, reasoning included (calls.ts `answerTokens` + `reasoningTokens`). */
   readonly outputTokens: number;
+  /** The part of `outputTokens` spent on `thinking`. */
+  readonly reasoningTokens: number;
   /** The mock's request counter; seeds the deterministic ids. */
   readonly seq: number;
   /** Unix seconds. */
@@ -34,6 +43,8 @@ export interface StreamPlan {
 
 export interface ChatProtocol {
   readonly name: ProtocolName;
+  /** Whether the vendor has a reasoning block at all (Cohere v2 has none, so `@think` is ignored there). */
+  readonly reasoning: boolean;
   conversation(body: unknown): Conversation;
   complete(reply: Reply): unknown;
   stream(reply: Reply): StreamPlan;

@@ -1,5 +1,8 @@
 // OpenAI Responses upstream: `POST /v1/responses` (protocols.md §7.1 RS, §9.3 RS). The stream carries
 // `response.content_part.added` before the text deltas, which the openai SDK's stream helper needs.
+// Output items in order: a `reasoning` item under `@think`, then the message or one `function_call` per
+// `@tool` name (status stays `completed`; the function_call items are what say "tool use").
+import { SIGNATURES, type Thinking, type ToolCall } from "./calls.ts";
 import { field, list, str } from "./json.ts";
 import { ids } from "./ids.ts";
 import type { ChatProtocol, Reply, StreamPlan } from "./protocol.ts";
@@ -27,7 +30,7 @@ function usage(r: Reply) {
     input_tokens: r.inputTokens,
     input_tokens_details: { cached_tokens: 0 },
     output_tokens: r.outputTokens,
-    output_tokens_details: { reasoning_tokens: 0 },
+    output_tokens_details: { reasoning_tokens: r.reasoningTokens },
     total_tokens: r.inputTokens + r.outputTokens,
   };
 }
@@ -46,6 +49,39 @@ function message(r: Reply, done: boolean) {
   };
 }
 
+/**
+ * The reasoning text is both `content` (`reasoning_text`, what the stream's deltas build) and the
+ * `summary`; `encrypted_content` is the signature a client sends back on the next turn. While streaming,
+ * the added item already holds the empty `reasoning_text` part the deltas append to.
+ */
+function reasoningItem(r: Reply, t: Thinking, done: boolean) {
+  return {
+    id: ids.responsesReasoning(r.seq),
+    type: "reasoning",
+    summary: done ? [{ type: "summary_text", text: t.text }] : [],
+    content: [{ type: "reasoning_text", text: done ? t.text : "" }],
+    ...(done ? { encrypted_content: SIGNATURES.responses } : {}),
+  };
+}
+
+function callItem(r: Reply, c: ToolCall, done: boolean) {
+  return {
+    id: ids.responsesCall(r.seq, c.index),
+    type: "function_call",
+    status: done ? "completed" : "in_progress",
+    call_id: ids.openaiCall(r.seq, c.index),
+    name: c.name,
+    arguments: done ? c.arguments : "",
+  };
+}
+
+function output(r: Reply): object[] {
+  const items: object[] = r.thinking === undefined ? [] : [reasoningItem(r, r.thinking, true)];
+  if (r.toolCalls.length > 0) items.push(...r.toolCalls.map((c) => callItem(r, c, true)));
+  else items.push(message(r, true));
+  return items;
+}
+
 function response(r: Reply, done: boolean) {
   return {
     id: ids.response(r.seq),
@@ -59,7 +95,7 @@ function response(r: Reply, done: boolean) {
     max_output_tokens: null,
     metadata: {},
     model: r.model,
-    output: done ? [message(r, true)] : [],
+    output: done ? output(r) : [],
     parallel_tool_calls: true,
     previous_response_id: null,
     reasoning: { effort: null, summary: null },
@@ -79,21 +115,41 @@ function response(r: Reply, done: boolean) {
 function* events(r: Reply): Generator<string> {
   let seq = 0;
   const ev = (type: string, rest: object) => sseEvent(type, { type, sequence_number: seq++, ...rest });
-  const item_id = ids.responseMessage(r.seq);
-  const at = { item_id, output_index: 0, content_index: 0 };
+  let output_index = 0;
   yield ev("response.created", { response: response(r, false) });
   yield ev("response.in_progress", { response: response(r, false) });
-  yield ev("response.output_item.added", { output_index: 0, item: message(r, false) });
-  yield ev("response.content_part.added", { ...at, part: textPart("") });
-  for (const delta of r.pieces) yield ev("response.output_text.delta", { ...at, delta, logprobs: [] });
-  yield ev("response.output_text.done", { ...at, text: r.text, logprobs: [] });
-  yield ev("response.content_part.done", { ...at, part: textPart(r.text) });
-  yield ev("response.output_item.done", { output_index: 0, item: message(r, true) });
+  if (r.thinking !== undefined) {
+    const t = r.thinking;
+    const at = { item_id: ids.responsesReasoning(r.seq), output_index, content_index: 0 };
+    yield ev("response.output_item.added", { output_index, item: reasoningItem(r, t, false) });
+    for (const delta of t.pieces) yield ev("response.reasoning_text.delta", { ...at, delta });
+    yield ev("response.reasoning_text.done", { ...at, text: t.text });
+    yield ev("response.output_item.done", { output_index, item: reasoningItem(r, t, true) });
+    output_index++;
+  }
+  for (const c of r.toolCalls) {
+    const at = { item_id: ids.responsesCall(r.seq, c.index), output_index };
+    yield ev("response.output_item.added", { output_index, item: callItem(r, c, false) });
+    for (const delta of c.fragments) yield ev("response.function_call_arguments.delta", { ...at, delta });
+    yield ev("response.function_call_arguments.done", { ...at, arguments: c.arguments });
+    yield ev("response.output_item.done", { output_index, item: callItem(r, c, true) });
+    output_index++;
+  }
+  if (r.toolCalls.length === 0) {
+    const at = { item_id: ids.responseMessage(r.seq), output_index, content_index: 0 };
+    yield ev("response.output_item.added", { output_index, item: message(r, false) });
+    yield ev("response.content_part.added", { ...at, part: textPart("") });
+    for (const delta of r.pieces) yield ev("response.output_text.delta", { ...at, delta, logprobs: [] });
+    yield ev("response.output_text.done", { ...at, text: r.text, logprobs: [] });
+    yield ev("response.content_part.done", { ...at, part: textPart(r.text) });
+    yield ev("response.output_item.done", { output_index, item: message(r, true) });
+  }
   yield ev("response.completed", { response: response(r, true) });
 }
 
 export const responses: ChatProtocol = {
   name: "responses",
+  reasoning: true,
   conversation,
   complete: (r) => response(r, true),
   stream: (r): StreamPlan => ({ contentType: SSE_CONTENT_TYPE, events: events(r) }),

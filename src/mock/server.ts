@@ -1,6 +1,7 @@
 // The mock upstream's HTTP server: routes a request, records it, applies faults, and answers in the
 // protocol's own wire format.
 import { assertNever } from "../ir/protocol.ts";
+import { answerTokens, reasoningTokens, thinking, toolCalls } from "./calls.ts";
 import { embeddingsResponse } from "./embeddings.ts";
 import { nativeError } from "./errors.ts";
 import { FailRate, faultsFromHeaders, faultsFromModel, mergeFaults, type FaultPlan } from "./faults.ts";
@@ -8,8 +9,9 @@ import { field, parseBody, str } from "./json.ts";
 import { requestIdHeader, type ChatProtocol, type MockProtocolName, type Reply } from "./protocol.ts";
 import { RequestLog, type MockRequestRecord } from "./records.ts";
 import { matchRoute, type Route } from "./routes.ts";
+import { mergeShape, shapeFromHeaders, shapeFromModel } from "./shape.ts";
 import { streamBody } from "./stream.ts";
-import { charCount, inputTokens, replyText, splitPieces, tokensFor } from "./text.ts";
+import { inputTokens, replyText, splitPieces } from "./text.ts";
 
 export interface MockOptions {
   /** Default 127.0.0.1. */
@@ -22,7 +24,10 @@ export interface MockOptions {
   streamChunks?: number;
   /** Gap between stream events, in ms. Default 0. */
   streamIntervalMs?: number;
-  /** Honour `x-mock-*` headers and `@key=value` model directives (faults.ts). Default false. */
+  /**
+   * Honour `x-mock-*` headers and `@key=value` fault directives in the model (faults.ts). Default false.
+   * The reply-shape directives `@tool=` / `@think` (shape.ts) work regardless; only their headers need this.
+   */
   faults?: boolean;
   /** PEM text; serves HTTPS when set. */
   tls?: { cert: string; key: string };
@@ -92,15 +97,22 @@ export function startMockUpstream(opts: MockOptions = {}): MockUpstream {
     return respondJson(protocol, n, err.status, err.body, extra);
   }
 
-  function chatReply(protocol: ChatProtocol, body: unknown, model: string, n: number, started: number, query: URLSearchParams): Reply {
+  function chatReply(protocol: ChatProtocol, req: Request, body: unknown, model: string, n: number, started: number, query: URLSearchParams): Reply {
     const conv = protocol.conversation(body);
-    const text = replyText(protocol.name, conv.lastUser);
+    const shape = mergeShape(shapeFromModel(model), settings.faults ? shapeFromHeaders(req.headers) : {});
+    const calls = toolCalls(shape.tools);
+    const text = calls.length > 0 ? "" : replyText(protocol.name, conv.lastUser);
+    const thought = shape.think && protocol.reasoning ? thinking(settings.streamChunks) : undefined;
+    const reasoning = reasoningTokens(thought);
     return {
       model,
       text,
-      pieces: splitPieces(text, settings.streamChunks),
+      pieces: calls.length > 0 ? [] : splitPieces(text, settings.streamChunks),
+      toolCalls: calls,
+      thinking: thought,
       inputTokens: inputTokens(conv),
-      outputTokens: tokensFor(charCount(text)),
+      outputTokens: answerTokens(text, calls) + reasoning,
+      reasoningTokens: reasoning,
       seq: n,
       created: Math.floor(Date.now() / 1000),
       elapsedMs: () => performance.now() - started,
@@ -153,7 +165,7 @@ export function startMockUpstream(opts: MockOptions = {}): MockUpstream {
         return respondJson(protocol, n, 200, route.protocol.name === "gemini" ? { totalTokens: tokens } : { input_tokens: tokens });
       }
       case "chat": {
-        const reply = chatReply(route.protocol, body, model, n, started, url.searchParams);
+        const reply = chatReply(route.protocol, req, body, model, n, started, url.searchParams);
         return stream ? respondStream(route.protocol, reply, n, faults) : respondJson(protocol, n, 200, route.protocol.complete(reply));
       }
       default:

@@ -1,6 +1,6 @@
 // The mock's deterministic reply: its text, how a stream splits it, and the token counts it reports
 // (platform.md §6.2: "Hello from the busbar demo upstream (<protocol>). You said: <first 60 chars>",
-// usage = ceil(chars / 4)).
+// usage = ceil(chars / 4)). Tool-call and reasoning replies count the same way (calls.ts `answerTokens`).
 import { field, list, str } from "./json.ts";
 
 /** What a protocol reader pulls out of a request body: every text, and the last user turn's text. */

@@ -84,3 +84,17 @@ test("an oversize body is refused with a native 413 before any upstream call", a
   const r = await call("POST", "/v1/chat/completions", big);
   expect([r.status, gw.mock.requests.length - before]).toEqual([413, 0]);
 });
+
+test("a chunked body over the cap is cut off with a native 413, without a declared length", async () => {
+  const before = gw.mock.requests.length;
+  const chunk = new TextEncoder().encode(`{"model":"pool-openai","pad":"${"x".repeat(1 << 20)}`);
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (sent++ < 40) c.enqueue(chunk); // 40 MiB offered against the 32 MiB default cap
+      else c.close();
+    },
+  });
+  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", body, headers: { "content-type": "application/json" } });
+  expect([res.status, gw.mock.requests.length - before]).toEqual([413, 0]);
+});

@@ -1,5 +1,5 @@
 // The official @aws-sdk/client-bedrock-runtime pointed straight at the mock (SigV4 with fake keys).
-import { afterAll, beforeEach, expect, test } from "bun:test";
+import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, ThrottlingException } from "@aws-sdk/client-bedrock-runtime";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { startMockUpstream } from "../../src/mock/index.ts";
@@ -60,4 +60,51 @@ test("a fault status surfaces as the SDK's typed exception", async () => {
     .then(() => undefined, (e: unknown) => e);
   expect(err).toBeInstanceOf(ThrottlingException);
   expect(err instanceof ThrottlingException ? err.$metadata.httpStatusCode : 0).toBe(429);
+});
+
+describe("@tool and @think directives", () => {
+  const ARGS = { city: "Paris", days: 3, note: "naïve 😀" };
+  const user = [{ role: "user" as const, content: [{ text: "go" }] }];
+
+  test("Converse: signed reasoningContent, then toolUse blocks; stopReason tool_use", async () => {
+    const res = await client.send(new ConverseCommand({ modelId: `${MODEL}@tool=get_weather,get_time@think`, messages: user }));
+    expect({ content: res.output?.message?.content, stop: res.stopReason }).toEqual({
+      content: [
+        { reasoningContent: { reasoningText: { text: "Let me think.", signature: "sig-bedrock-1" } } },
+        { toolUse: { toolUseId: expect.stringMatching(/^tooluse_[0-9A-Za-z]{22}$/), name: "get_weather", input: ARGS } },
+        { toolUse: { toolUseId: expect.stringMatching(/^tooluse_[0-9A-Za-z]{22}$/), name: "get_time", input: ARGS } },
+      ],
+      stop: "tool_use",
+    });
+    expect(mock.requests[0]?.model).toBe(`${MODEL}@tool=get_weather,get_time@think`);
+  });
+
+  test("ConverseStream: reasoning text then signature deltas; the tool input arrives in fragments", async () => {
+    const res = await client.send(new ConverseStreamCommand({ modelId: `${MODEL}@tool=get_weather@think`, messages: user }));
+    let reasoning = "";
+    let signature = "";
+    let input = "";
+    let fragments = 0;
+    let start: unknown;
+    let stop: string | undefined;
+    for await (const ev of res.stream ?? []) {
+      const d = ev.contentBlockDelta?.delta;
+      if (d?.reasoningContent?.text) reasoning += d.reasoningContent.text;
+      if (d?.reasoningContent?.signature) signature += d.reasoningContent.signature;
+      if (d?.toolUse?.input !== undefined) {
+        input += d.toolUse.input;
+        fragments++;
+      }
+      if (ev.contentBlockStart) start = ev.contentBlockStart;
+      if (ev.messageStop) stop = ev.messageStop.stopReason;
+    }
+    expect({ reasoning, signature, args: JSON.parse(input), fragments, start, stop }).toEqual({
+      reasoning: "Let me think.",
+      signature: "sig-bedrock-1",
+      args: ARGS,
+      fragments: 4,
+      start: { contentBlockIndex: 1, start: { toolUse: { toolUseId: expect.stringMatching(/^tooluse_/), name: "get_weather" } } },
+      stop: "tool_use",
+    });
+  });
 });

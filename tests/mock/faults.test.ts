@@ -95,6 +95,18 @@ describe("model-name directives", () => {
   });
 });
 
+describe("reply-shape headers", () => {
+  test("x-mock-tool / x-mock-think mirror @tool / @think only with faults on; the model directives work either way", async () => {
+    const headers = { "x-mock-tool": "lookup", "x-mock-think": "1" };
+    const reply = async (base: string, model: string): Promise<unknown> => (await post(base, "/v1/messages", { ...CHAT, model }, headers)).json();
+    expect([await reply(mock.url, "m"), await reply(plain.url, "m"), await reply(plain.url, "m@tool=a,b")]).toMatchObject([
+      { stop_reason: "tool_use", content: [{ type: "thinking" }, { type: "tool_use", name: "lookup" }] },
+      { stop_reason: "end_turn", content: [{ type: "text" }] },
+      { stop_reason: "tool_use", content: [{ name: "a" }, { name: "b" }] },
+    ]);
+  });
+});
+
 describe("timing", () => {
   test("configured delay holds the response headers; x-mock-delay-ms and @delay-ms override it", async () => {
     const slow = startMockUpstream({ delayMs: 150, faults: true });

@@ -2,6 +2,9 @@
 import { describe, expect, test } from "bun:test";
 import { parseMockArgs, runMockUpstreamCli } from "../../src/mock/index.ts";
 import { FailRate, draw, faultsFromHeaders, faultsFromModel, mergeFaults } from "../../src/mock/faults.ts";
+import { ARGUMENT_FRAGMENTS, TOOL_ARGUMENTS, answerTokens, toolCalls } from "../../src/mock/calls.ts";
+import { modelDirectives } from "../../src/mock/directives.ts";
+import { mergeShape, shapeFromHeaders, shapeFromModel } from "../../src/mock/shape.ts";
 import { streamBody } from "../../src/mock/stream.ts";
 import { charCount, replyText, splitPieces } from "../../src/mock/text.ts";
 
@@ -72,6 +75,37 @@ describe("fault directives", () => {
     expect(seq(a, "x")).toEqual(seq(b, "x"));
     expect(new FailRate().next("y", 0)).toBeUndefined();
     expect(new FailRate().next("y", 1)).toBe(429);
+  });
+});
+
+describe("reply-shape directives", () => {
+  test("model directives split into keys and values; bare flags have no value", () => {
+    expect(modelDirectives("m@Status=500@think@@tool=a,b@x=")).toEqual([
+      { key: "status", value: "500" }, { key: "think", value: undefined }, { key: "tool", value: "a,b" }, { key: "x", value: "" },
+    ]);
+    expect(modelDirectives("plain")).toEqual([]);
+  });
+
+  test("@tool repeats and takes lists; invalid names are dropped; @think is a flag", () => {
+    expect(shapeFromModel("m@tool=get_weather@tool=a, b.c@tool=bad name,,ok-1@think")).toEqual({ tools: ["get_weather", "a", "b.c", "ok-1"], think: true });
+    expect(shapeFromModel("m@think=0@tool=")).toEqual({ tools: [], think: false });
+    expect(shapeFromModel("m@status=500")).toEqual({ tools: [], think: false });
+    expect(shapeFromModel(`m@tool=${Array.from({ length: 20 }, (_, i) => `t${i}`).join(",")}`).tools.length).toBe(16);
+  });
+
+  test("headers mirror the directives and win field by field", () => {
+    const headers = new Headers({ "x-mock-tool": "x,y" });
+    expect(mergeShape(shapeFromModel("m@tool=a@think"), shapeFromHeaders(headers))).toEqual({ tools: ["x", "y"], think: true });
+    expect(shapeFromHeaders(new Headers({ "x-mock-think": "false" }))).toEqual({ think: false });
+    expect(shapeFromHeaders(new Headers())).toEqual({});
+  });
+
+  test("the argument fragments rebuild the documented arguments; tool replies count names + arguments", () => {
+    expect({ joined: ARGUMENT_FRAGMENTS.join(""), parsed: JSON.parse(TOOL_ARGUMENTS), n: ARGUMENT_FRAGMENTS.length })
+      .toEqual({ joined: '{"city":"Paris","days":3,"note":"naïve 😀"}', parsed: { city: "Paris", days: 3, note: "naïve 😀" }, n: 4 });
+    // 42 code points of arguments (the emoji counts once), twice, + 11 + 8 of names = 103 → 26 tokens.
+    expect(charCount(TOOL_ARGUMENTS)).toBe(42);
+    expect([answerTokens("", toolCalls(["get_weather", "get_time"])), answerTokens("abcde", [])]).toEqual([26, 2]);
   });
 });
 

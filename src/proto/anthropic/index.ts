@@ -1,5 +1,6 @@
-// Anthropic Messages (`anthropic`), with token counting.
+// Anthropic Messages (`anthropic`), with token counting and cross-protocol translation.
 import type { Protocol } from "../types.ts";
+import { anthropicCodec } from "./codec.ts";
 import { credentialHeaders, egressPath } from "./wire.ts";
 import { renderAuthFailure, renderError } from "./writer.ts";
 
@@ -14,4 +15,5 @@ export const anthropic: Protocol = {
   credentialHeaders,
   renderError,
   renderAuthFailure,
+  codec: anthropicCodec,
 };

@@ -1,5 +1,6 @@
-// OpenAI Chat Completions (`openai`): chat and embeddings.
+// OpenAI Chat Completions (`openai`): chat and embeddings, and translation to and from the IR.
 import type { Protocol } from "../types.ts";
+import { openaiCodec } from "./codec.ts";
 import { bearerCredential, egressPath } from "./wire.ts";
 import { renderAuthFailure, renderError } from "./writer.ts";
 
@@ -14,4 +15,5 @@ export const openai: Protocol = {
   credentialHeaders: bearerCredential,
   renderError,
   renderAuthFailure,
+  codec: openaiCodec,
 };

@@ -1,6 +1,7 @@
-// OpenAI Responses (`responses`).
+// OpenAI Responses (`responses`): wire paths, credentials, error envelope and the translation codec.
 import type { Protocol } from "../types.ts";
 import { bearerCredential } from "../openai/wire.ts";
+import { responsesCodec } from "./codec.ts";
 import { RESPONSES_PATH } from "./wire.ts";
 import { renderAuthFailure, renderError } from "./writer.ts";
 
@@ -15,4 +16,5 @@ export const responses: Protocol = {
   credentialHeaders: bearerCredential,
   renderError,
   renderAuthFailure,
+  codec: responsesCodec,
 };

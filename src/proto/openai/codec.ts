@@ -1,0 +1,16 @@
+// The Chat Completions codec (proto/codec.ts): request, response, error and stream translation to and from the IR.
+import type { Codec } from "../codec.ts";
+import { readError, readRequest } from "./reader.ts";
+import { readResponse, writeResponse } from "./response.ts";
+import { OpenAiStreamReader, OpenAiStreamWriter } from "./stream.ts";
+import { writeRequest } from "./writer.ts";
+
+export const openaiCodec: Codec = {
+  readRequest,
+  writeRequest,
+  readResponse,
+  writeResponse,
+  readError,
+  streamReader: (ledger) => new OpenAiStreamReader(ledger),
+  streamWriter: (ctx, ledger) => new OpenAiStreamWriter(ctx, ledger),
+};

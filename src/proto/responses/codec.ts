@@ -1,0 +1,17 @@
+// The Responses codec (proto/codec.ts): one object naming the reader and writer of each direction.
+import type { Codec } from "../codec.ts";
+import { readError } from "./errors.ts";
+import { readRequest } from "./reader.ts";
+import { readResponse, writeResponse } from "./response.ts";
+import { streamReader, streamWriter } from "./stream.ts";
+import { writeRequest } from "./writer.ts";
+
+export const responsesCodec: Codec = {
+  readRequest,
+  writeRequest,
+  readResponse,
+  writeResponse,
+  readError,
+  streamReader,
+  streamWriter,
+};
