@@ -2,6 +2,7 @@
 // (proto/normalize.ts) turns them into the clean sequence writers consume.
 import type { Citation } from "./content.ts";
 import type { ErrorKind } from "./errors.ts";
+import type { ProtocolName } from "./protocol.ts";
 import type { TokenLogprob } from "./response.ts";
 import type { StopReason } from "./stop.ts";
 import type { Usage } from "./usage.ts";
@@ -11,9 +12,9 @@ export type BlockStart = "text" | "thinking" | "redacted_thinking" | { readonly 
 export type BlockDelta =
   | { readonly text: string }
   | { readonly thinking: string }
-  /** A signature, already unwrapped to its original value; `origin` is who issued it. */
-  | { readonly signature: string }
-  | { readonly redacted: string }
+  /** A signature, already unwrapped to its original value; `origin` is who issued it (protocols.md §10.4). */
+  | { readonly signature: string; readonly origin: ProtocolName }
+  | { readonly redacted: string; readonly origin: ProtocolName }
   | { readonly partialJson: string }
   | { readonly citation: Citation }
   | { readonly logprobs: TokenLogprob[] };

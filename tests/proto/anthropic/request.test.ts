@@ -104,26 +104,3 @@ test("a malformed request is rejected at the edge", () => {
   expect(() => anthropicCodec.readRequest(body, { raw: JSON.stringify(body), ledger: new Ledger() })).toThrow();
 });
 
-test("a ~32 KB request translates both ways well under 200 µs", () => {
-  const messages = Array.from({ length: 64 }, (_, i) => ({
-    role: i % 2 === 0 ? "user" : "assistant",
-    content: [{ type: "text", text: `turn ${i} `.repeat(60) }],
-  }));
-  const body = { model: "m", max_tokens: 1024, system: "sys", messages };
-  const raw = JSON.stringify(body);
-  expect(raw.length).toBeGreaterThan(30_000);
-  const lane: EgressOptions = { model: "m", stream: false, defaultMaxTokens: 4096, reasoning: false, promptCaching: false };
-  const parsed = JSON.parse(raw);
-  const once = () => anthropicCodec.writeRequest(anthropicCodec.readRequest(parsed, { raw, ledger: new Ledger() }), lane, new Ledger());
-  // CPU time (not wall time) of the best of several batches: the code's cost, not the scheduler's — tests share
-  // the machine with other processes.
-  let perUs = Infinity;
-  for (let r = 0; r < 10; r++) {
-    const n = 50;
-    const t0 = process.cpuUsage();
-    for (let i = 0; i < n; i++) once();
-    const d = process.cpuUsage(t0);
-    perUs = Math.min(perUs, (d.user + d.system) / n);
-  }
-  expect(perUs).toBeLessThan(200);
-});

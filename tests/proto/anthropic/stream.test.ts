@@ -80,7 +80,7 @@ describe("writer: normalised IR → the §9.3 Anthropic sequence", () => {
     const evs: StreamEvent[] = [
       { t: "message_start", usage: { input: 7, output: 1, cacheWrite: 3 } },
       { t: "block_start", index: 0, block: "redacted_thinking" },
-      { t: "block_delta", index: 0, delta: { redacted: "r-br" } },
+      { t: "block_delta", index: 0, delta: { redacted: "r-br", origin: "bedrock" } },
       { t: "block_stop", index: 0 },
       { t: "block_start", index: 1, block: "text" },
       { t: "block_delta", index: 1, delta: { citation: { uri: "https://g", title: "G", origin: "gemini", raw: {} } } },
@@ -100,15 +100,15 @@ describe("writer: normalised IR → the §9.3 Anthropic sequence", () => {
     ].join(""));
   });
 
-  test("a signature whose issuer is unknown is not forwarded, and recorded", () => {
+  test("a foreign signature reaches the caller wrapped with its issuer", () => {
     const ledger = new Ledger();
     const out = write([
       { t: "block_start", index: 0, block: "thinking" },
-      { t: "block_delta", index: 0, delta: { signature: "s" } },
+      { t: "block_delta", index: 0, delta: { signature: "s", origin: "gemini" } },
       { t: "block_stop", index: 0 },
     ], ledger);
-    expect(out).not.toContain("signature_delta");
-    expect(ledger.drops).toEqual([{ field: "content[0].signature", reason: "no_target_analog" }]);
+    expect(out).toContain(`"signature_delta","signature":"${Buffer.from("bbs1:gemini:s").toString("base64")}"`);
+    expect(ledger.drops).toEqual([]);
   });
 
   test("fail: event error with the Anthropic type, and no message_stop", () => {

@@ -108,7 +108,7 @@ describe("writer", () => {
     const text = ([
       { t: "message_start" },
       { t: "block_start", index: 0, block: "redacted_thinking" },
-      { t: "block_delta", index: 0, delta: { redacted: "opaque" } },
+      { t: "block_delta", index: 0, delta: { redacted: "opaque", origin: "anthropic" } },
       { t: "block_stop", index: 0 },
       { t: "block_start", index: 1, block: "text" },
       { t: "block_delta", index: 1, delta: { text: "" } },

@@ -152,14 +152,16 @@ describe("writer: normalised IR → native wire text", () => {
     });
   });
 
-  test("a signature without a known issuer is recorded, not handed out unwrapped", () => {
+  test("a signature is handed out wrapped with its issuer, never raw", () => {
     const ledger = new Ledger();
     const wire = writeAll([
       { t: "message_start" }, { t: "block_start", index: 0, block: "thinking" },
-      { t: "block_delta", index: 0, delta: { signature: "raw" } }, { t: "block_stop", index: 0 },
+      { t: "block_delta", index: 0, delta: { signature: "raw", origin: "anthropic" } }, { t: "block_stop", index: 0 },
       { t: "message_delta", stopReason: "end_turn", usage: { input: 1, output: 1 } }, { t: "message_stop" },
     ], ledger);
-    expect({ leaked: wire.includes("raw"), drops: ledger.drops }).toEqual({ leaked: false, drops: [{ field: "output[0].encrypted_content", reason: "no_target_analog" }] });
+    const wrapped = Buffer.from("bbs1:anthropic:raw").toString("base64");
+    expect({ leaked: wire.includes('"raw"'), wrapped: wire.includes(`"encrypted_content":"${wrapped}"`), drops: ledger.drops })
+      .toEqual({ leaked: false, wrapped: true, drops: [] });
   });
 });
 
