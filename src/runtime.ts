@@ -2,6 +2,7 @@
 import { ClientAuth } from "./auth/index.ts";
 import type { GatewayConfig } from "./config/model.ts";
 import { type IdMinter, randomIds } from "./ir/ids.ts";
+import { SignatureStash } from "./ir/stash.ts";
 import { type Logger, silentLogger } from "./observe/log.ts";
 import { buildLanes, buildPools } from "./route/lanes.ts";
 import { Resolver } from "./route/resolve.ts";
@@ -18,7 +19,13 @@ export interface Runtime {
   readonly ids: IdMinter;
   readonly fetch: FetchFn;
   readonly log: Logger;
+  /** Gemini function-call signatures kept for callers that cannot carry them (spec README D1). */
+  readonly signatureStash: SignatureStash;
 }
+
+/** Stash bounds: Gemini signatures run to a few KB, so 10 000 entries stay within tens of MB. */
+const STASH_ENTRIES = 10_000;
+const STASH_TTL_MS = 6 * 3600_000;
 
 export interface RuntimeOptions {
   readonly now?: () => Date;
@@ -28,14 +35,16 @@ export interface RuntimeOptions {
 }
 
 export function buildRuntime(config: GatewayConfig, opts: RuntimeOptions = {}): Runtime {
+  const now = opts.now ?? (() => new Date());
   const lanes = buildLanes(config);
   const pools = buildPools(config, lanes);
   return {
     config,
     auth: new ClientAuth(config.auth.mode, config.auth.clientTokens),
     resolver: new Resolver(config, lanes, pools),
-    now: opts.now ?? (() => new Date()),
+    now,
     ids: opts.ids ?? randomIds,
+    signatureStash: new SignatureStash(STASH_ENTRIES, STASH_TTL_MS, () => now().getTime()),
     fetch: opts.fetch ?? fetch,
     log: opts.log ?? silentLogger,
   };

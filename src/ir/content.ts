@@ -47,6 +47,11 @@ export type Block =
     input: unknown;
     /** The exact argument text when the source carried a string (OA/RS/CO), so string writers re-emit it verbatim. */
     inputText?: string;
+    /**
+     * Gemini's `thoughtSignature` on a function call (spec README D1). Callers of other protocols cannot carry it,
+     * so the seam keeps it in the signature stash and re-attaches it when the tool result comes back.
+     */
+    signature?: Signature;
     cache?: Cache;
   }
   | { kind: "tool_result"; toolUseId: string; content: Block[]; isError: boolean; cache?: Cache }

@@ -1,13 +1,16 @@
 // Stream events in the IR (protocols.md §5.1, §9.2). Readers emit these in upstream order; the normaliser
 // (proto/normalize.ts) turns them into the clean sequence writers consume.
-import type { Citation } from "./content.ts";
+import type { Citation, Signature } from "./content.ts";
 import type { ErrorKind } from "./errors.ts";
 import type { ProtocolName } from "./protocol.ts";
 import type { TokenLogprob } from "./response.ts";
 import type { StopReason } from "./stop.ts";
 import type { Usage } from "./usage.ts";
 
-export type BlockStart = "text" | "thinking" | "redacted_thinking" | { readonly toolUse: { readonly id: string; readonly name: string } };
+export type BlockStart =
+  | "text" | "thinking" | "redacted_thinking"
+  /** `signature`: Gemini's `thoughtSignature` on a function call (see the tool_use block in content.ts). */
+  | { readonly toolUse: { readonly id: string; readonly name: string; readonly signature?: Signature } };
 
 export type BlockDelta =
   | { readonly text: string }

@@ -9,11 +9,25 @@ import type { StreamEvent } from "../ir/stream.ts";
 import { decodeToolId, encodeToolId } from "../ir/toolids.ts";
 import type { Usage } from "../ir/usage.ts";
 import type { Block } from "../ir/content.ts";
+import type { SignatureStash } from "../ir/stash.ts";
 import type { Codec, ResponseContext } from "./codec.ts";
 import { StreamNormalizer } from "./normalize.ts";
 
-/** Request side, after the ingress reader: gateway-minted tool ids back to upstream ids; one candidate only. */
-export function prepareRequest(ir: IrRequest, caller: ProtocolName, ledger: Ledger): void {
+/**
+ * Request side, after the ingress reader: stashed Gemini call signatures re-attached (by the id the caller saw),
+ * gateway-minted tool ids back to upstream ids, one candidate only.
+ */
+export function prepareRequest(ir: IrRequest, caller: ProtocolName, ledger: Ledger, stash?: SignatureStash): void {
+  if (stash !== undefined) {
+    for (const m of ir.messages) {
+      for (const b of m.content) {
+        if (b.kind === "tool_use" && b.signature === undefined) {
+          const sig = stash.get(b.id);
+          if (sig !== undefined) b.signature = sig;
+        }
+      }
+    }
+  }
   for (const m of ir.messages) mapIds(m.content, (id) => decodeToolId(id, caller));
   if (ir.n !== undefined && ir.n > 1) {
     ir.n = 1;
@@ -21,9 +35,11 @@ export function prepareRequest(ir: IrRequest, caller: ProtocolName, ledger: Ledg
   }
 }
 
-/** Response side, before the ingress writer: upstream tool ids to the caller's native form. */
-export function prepareResponse(ir: IrResponse, caller: ProtocolName): void {
+/** Response side, before the ingress writer: upstream tool ids to the caller's native form; call signatures stashed. */
+export function prepareResponse(ir: IrResponse, caller: ProtocolName, stash?: SignatureStash): void {
   mapIds(ir.content, (id) => encodeToolId(id, caller));
+  if (stash === undefined) return;
+  for (const b of ir.content) if (b.kind === "tool_use" && b.signature !== undefined) stash.put(b.id, b.signature);
 }
 
 function mapIds(blocks: Block[], f: (id: string) => string): void {
@@ -43,7 +59,10 @@ export class StreamTranslator {
   private readonly norm = new StreamNormalizer();
   private failed = false;
 
-  constructor(egress: Codec, ingress: Codec, private readonly caller: ProtocolName, ctx: ResponseContext, ledger: Ledger) {
+  constructor(
+    egress: Codec, ingress: Codec, private readonly caller: ProtocolName, ctx: ResponseContext, ledger: Ledger,
+    private readonly stash?: SignatureStash,
+  ) {
     this.reader = egress.streamReader(ledger);
     this.writer = ingress.streamWriter(ctx, ledger);
   }
@@ -77,9 +96,13 @@ export class StreamTranslator {
   private emit(events: StreamEvent[]): (string | Uint8Array)[] {
     const out: (string | Uint8Array)[] = [];
     for (const raw of events) {
-      const ev = raw.t === "block_start" && typeof raw.block === "object"
-        ? { ...raw, block: { toolUse: { id: encodeToolId(raw.block.toolUse.id, this.caller), name: raw.block.toolUse.name } } }
-        : raw;
+      let ev = raw;
+      if (raw.t === "block_start" && typeof raw.block === "object") {
+        const { toolUse } = raw.block;
+        const id = encodeToolId(toolUse.id, this.caller);
+        if (toolUse.signature !== undefined) this.stash?.put(id, toolUse.signature);
+        ev = { ...raw, block: { toolUse: { ...toolUse, id } } };
+      }
       for (const n of this.norm.push(ev)) {
         if (n.t === "error") {
           out.push(...this.failOnce(n.kind, n.message));

@@ -49,7 +49,7 @@ export async function translateAndSend(rt: Runtime, a: TranslateInput): Promise<
   try {
     const ir = ingress.readRequest(a.json, { raw: a.raw, ledger });
     includeUsage = ir.includeUsage === true;
-    prepareRequest(ir, a.caller, ledger);
+    prepareRequest(ir, a.caller, ledger, rt.signatureStash);
     body = JSON.stringify(egress.writeRequest(ir, {
       model: lane.upstreamModel,
       stream: a.stream,
@@ -100,7 +100,7 @@ export async function translateAndSend(rt: Runtime, a: TranslateInput): Promise<
     let out: string;
     try {
       const ir = egress.readResponse(await res.json() as JsonObject, ledger);
-      prepareResponse(ir, a.caller);
+      prepareResponse(ir, a.caller, rt.signatureStash);
       out = JSON.stringify(ingress.writeResponse(ir, ctx, ledger));
     } catch {
       return { kind: "failed", error: { kind: "server_error", message: "The upstream answered with a body busbar could not read." } };
@@ -108,7 +108,7 @@ export async function translateAndSend(rt: Runtime, a: TranslateInput): Promise<
     return { kind: "response", res: new Response(out, { status: 200, headers: { "content-type": "application/json", ...droppedHeader(ledger) } }) };
   }
 
-  const translator = new StreamTranslator(egress, ingress, a.caller, ctx, ledger);
+  const translator = new StreamTranslator(egress, ingress, a.caller, ctx, ledger, rt.signatureStash);
   const headers = { "content-type": caller.streamContentType, "cache-control": "no-cache", ...droppedHeader(ledger) };
   return { kind: "response", res: new Response(res.body === null ? null : translatedStream(res.body, translator), { status: 200, headers }) };
 }
