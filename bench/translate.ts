@@ -47,6 +47,33 @@ function request(p: ProtocolName): JsonObject {
       messages.push({ role: "user", content: [{ type: "tool_result", tool_use_id: `toolu_${turns - 1}`, content: "done" }] });
       return { model: "m", max_tokens: 1024, system: "You are terse.", messages, temperature: 0.7, tools: [{ name: "lookup", input_schema: { type: "object" } }] };
     }
+    case "gemini": {
+      const contents: unknown[] = [];
+      for (let i = 0; i < turns; i++) {
+        contents.push({ role: "user", parts: i === 0 ? [{ text: text(i) }] : [{ functionResponse: { name: "lookup", response: { output: text(i - 1) } } }, { text: text(i) }] });
+        contents.push({ role: "model", parts: [{ functionCall: { name: "lookup", args: JSON.parse(args(i)) } }] });
+      }
+      contents.push({ role: "user", parts: [{ functionResponse: { name: "lookup", response: { output: "done" } } }] });
+      return { systemInstruction: { parts: [{ text: "You are terse." }] }, contents, generationConfig: { temperature: 0.7 }, tools: [{ functionDeclarations: [{ name: "lookup", parameters: { type: "object" } }] }] };
+    }
+    case "bedrock": {
+      const messages: unknown[] = [];
+      for (let i = 0; i < turns; i++) {
+        messages.push({ role: "user", content: i === 0 ? [{ text: text(i) }] : [{ toolResult: { toolUseId: `tooluse_${i - 1}`, content: [{ text: text(i - 1) }] } }, { text: text(i) }] });
+        messages.push({ role: "assistant", content: [{ toolUse: { toolUseId: `tooluse_${i}`, name: "lookup", input: JSON.parse(args(i)) } }] });
+      }
+      messages.push({ role: "user", content: [{ toolResult: { toolUseId: `tooluse_${turns - 1}`, content: [{ text: "done" }] } }] });
+      return { system: [{ text: "You are terse." }], messages, inferenceConfig: { temperature: 0.7 }, toolConfig: { tools: [{ toolSpec: { name: "lookup", inputSchema: { json: { type: "object" } } } }] } };
+    }
+    case "cohere": {
+      const messages: unknown[] = [{ role: "system", content: "You are terse." }];
+      for (let i = 0; i < turns; i++) {
+        messages.push({ role: "user", content: text(i) });
+        messages.push({ role: "assistant", tool_calls: [{ id: `lookup_${i}`, type: "function", function: { name: "lookup", arguments: args(i) } }] });
+        messages.push({ role: "tool", tool_call_id: `lookup_${i}`, content: text(i) });
+      }
+      return { model: "m", messages, temperature: 0.7, tools: [{ type: "function", function: { name: "lookup", parameters: { type: "object" } } }] };
+    }
     default:
       throw new Error(`no request builder for ${p}`);
   }
@@ -108,10 +135,11 @@ for (const caller of withCodec) {
     }, QUICK ? 20 : 500);
     const events = streamEvents();
     const w = le.streamWriter(CTX, new Ledger());
-    const upstream = enc.encode(events.map((e) => {
+    // Bedrock's writer emits binary frames: keep bytes as bytes.
+    const upstream = new Uint8Array(Buffer.concat(events.map((e) => {
       const out = w.write(e);
-      return typeof out === "string" ? out : new TextDecoder().decode(out);
-    }).join(""));
+      return typeof out === "string" ? enc.encode(out) : out;
+    })));
     const streamUs = cpuMicros(() => {
       const t = new StreamTranslator(le, ci, caller.name, CTX, new Ledger());
       t.push(upstream);

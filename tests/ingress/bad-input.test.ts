@@ -73,9 +73,9 @@ test("each dialect answers bad input natively", async () => {
   expect(ok.status).toBe(200);
 });
 
-test("a lane whose protocol has no codec yet is refused clearly", async () => {
-  const r = await call("POST", "/v1/chat/completions", '{"model":"pool-gemini","messages":[]}');
-  expect(r).toEqual(oa(400, "invalid_request_error", "'pool-gemini' is served by gemini lanes; translation between openai and gemini is not available in this build."));
+test("an operation no lane of the name serves is a native 404 naming it", async () => {
+  const r = await call("POST", "/v1/embeddings", '{"model":"pool-anthropic","input":"x"}');
+  expect(r).toEqual(oa(404, "not_found_error", "No lane of 'pool-anthropic' serves embeddings in the openai protocol."));
 });
 
 test("an oversize body is refused with a native 413 before any upstream call", async () => {

@@ -34,6 +34,33 @@ describe("SseDecoder", () => {
     for (let i = 1; i < bytes.length; i++) expect(decodeSplit(bytes, [i])).toEqual(EXPECTED);
     expect(decodeSplit(bytes, Array.from({ length: bytes.length - 1 }, (_, i) => i + 1))).toEqual(EXPECTED);
   });
+
+  test("split at every pair of byte positions", () => {
+    const bytes = enc.encode(WIRE);
+    for (let i = 1; i < bytes.length; i++) {
+      for (let j = i; j < bytes.length; j++) expect(decodeSplit(bytes, [i, j])).toEqual(EXPECTED);
+    }
+  });
+
+  test("empty chunks anywhere, even between the \r and \n of one line end", () => {
+    const bytes = enc.encode(WIRE);
+    const everyByteTwice = Array.from({ length: bytes.length - 1 }, (_, i) => [i + 1, i + 1]).flat();
+    expect(decodeSplit(bytes, everyByteTwice)).toEqual(EXPECTED);
+  });
+
+  test("a line longer than its chunks, ended by \r\n split across chunks", () => {
+    const long = "x".repeat(10_000);
+    const bytes = enc.encode(`data: ${long}\r\n\r\ndata: b\r\n\r\n`);
+    const cuts = Array.from({ length: Math.floor(bytes.length / 7) }, (_, i) => (i + 1) * 7);
+    expect(decodeSplit(bytes, cuts)).toEqual([{ event: undefined, data: long }, { event: undefined, data: "b" }]);
+  });
+
+  test("lone \r and \n line ends mixed with \r\n, and an empty data line", () => {
+    const wire = "event: a\rdata: 1\n\ndata:\r\n\r\ndata: x\r\rdata: y\n\n";
+    const want: SseEvent[] = [{ event: "a", data: "1" }, { event: undefined, data: "" }, { event: undefined, data: "x" }, { event: undefined, data: "y" }];
+    const bytes = enc.encode(wire);
+    for (let i = 0; i <= bytes.length; i++) expect(decodeSplit(bytes, [i])).toEqual(want);
+  });
 });
 
 async function reframe(chunks: string[]): Promise<string> {

@@ -5,6 +5,7 @@ import type { Block, Cache, Citation, Media } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
 import { unwrapSignature } from "../../ir/signature.ts";
 import type { JsonObject } from "../codec.ts";
+import { isTextBlock, isThinkingBlock, isToolResultBlock, isToolUseBlock } from "./hot.ts";
 import {
   type AnyBlock, Base64Source, CacheControl, DocumentBlock, ImageBlock, RedactedThinkingBlock, Source, TextBlock,
   TextSource, ThinkingBlock, ToolResultBlock, ToolUseBlock, UrlSource,
@@ -110,12 +111,13 @@ export function writeMedia(m: Media, document: boolean): JsonObject | undefined 
 
 /**
  * One AN block → IR, or undefined when it has no IR form (server tool blocks, search results…: recorded at
- * `at`). Malformed known blocks throw: the caller's bad request.
+ * `at`). Malformed known blocks throw: the caller's bad request. The common blocks are narrowed by hand first
+ * (hot.ts); their schema runs only on a miss.
  */
 export function readBlock(raw: AnyBlock, at: string, ledger: Ledger): Block | undefined {
   switch (raw.type) {
     case "text": {
-      const b = v.parse(TextBlock, raw);
+      const b = isTextBlock(raw) ? raw : v.parse(TextBlock, raw);
       const out: Block = { kind: "text", text: b.text };
       const c = readCache(b.cache_control);
       if (c) out.cache = c;
@@ -140,7 +142,7 @@ export function readBlock(raw: AnyBlock, at: string, ledger: Ledger): Block | un
       return out;
     }
     case "thinking": {
-      const b = v.parse(ThinkingBlock, raw);
+      const b = isThinkingBlock(raw) ? raw : v.parse(ThinkingBlock, raw);
       const out: Block = { kind: "thinking", text: b.thinking };
       if (typeof b.signature === "string" && b.signature !== "") out.signature = unwrapSignature(b.signature, "anthropic");
       const c = readCache(b.cache_control);
@@ -156,14 +158,14 @@ export function readBlock(raw: AnyBlock, at: string, ledger: Ledger): Block | un
       return out;
     }
     case "tool_use": {
-      const b = v.parse(ToolUseBlock, raw);
+      const b = isToolUseBlock(raw) ? raw : v.parse(ToolUseBlock, raw);
       const out: Block = { kind: "tool_use", id: b.id, name: b.name, input: b.input ?? {} };
       const c = readCache(b.cache_control);
       if (c) out.cache = c;
       return out;
     }
     case "tool_result": {
-      const b = v.parse(ToolResultBlock, raw);
+      const b = isToolResultBlock(raw) ? raw : v.parse(ToolResultBlock, raw);
       const content: Block[] = [];
       if (typeof b.content === "string") content.push({ kind: "text", text: b.content });
       else if (b.content) {

@@ -5,17 +5,19 @@
 import * as v from "valibot";
 import type { Block } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
-import { isIntegerLexeme, rawNumberValue } from "../../ir/number.ts";
 import type { IrMessage, IrRequest, IrTool, ToolChoice } from "../../ir/request.ts";
 import type { JsonObject, ReadContext, UpstreamError } from "../codec.ts";
-import { topLevelValueRanges } from "../splice.ts";
+import { collectExtra } from "../extra.ts";
 import { kindOfStatus } from "../status.ts";
 import { readBlock, readCache, readContent } from "./blocks.ts";
+import { hotMessages } from "./hot.ts";
 import { kindOfErrorType } from "./tables.ts";
-import { type AnyBlock, ErrorBody, MODELED_REQUEST_KEYS, Request, Tool, ToolChoice as ToolChoiceWire } from "./wire.ts";
+import {
+  type AnyBlock, ErrorBody, MODELED_REQUEST_KEYS, Request, RequestShell, Tool, ToolChoice as ToolChoiceWire,
+} from "./wire.ts";
 
 export function readRequest(body: JsonObject, ctx: ReadContext): IrRequest {
-  const req = v.parse(Request, body);
+  const req = parseRequest(body);
   const { ledger } = ctx;
   const ir: IrRequest = { system: [], messages: [], tools: [], stop: [], stream: req.stream === true, extra: { source: "anthropic", fields: {} } };
   const extra = ir.extra.fields;
@@ -58,10 +60,19 @@ export function readRequest(body: JsonObject, ctx: ReadContext): IrRequest {
     if (t.display !== undefined && t.display !== null) ledger.add("thinking.display", "no_target_analog");
   }
 
-  for (const key of Object.keys(body)) {
-    if (!MODELED_REQUEST_KEYS.has(key)) extra[key] = exactNumber(body[key], key, ctx.raw);
-  }
+  collectExtra(body, MODELED_REQUEST_KEYS, ctx.raw, extra);
   return ir;
+}
+
+/**
+ * The request through its schema, its messages narrowed by hand (hot.ts: a schema per message cost as much as the
+ * rest of the read). On any miss the full schema parses the body, so a malformed request fails with its own error.
+ */
+function parseRequest(body: JsonObject) {
+  const shell = v.safeParse(RequestShell, body);
+  const messages = shell.success ? hotMessages(shell.output.messages) : undefined;
+  if (shell.success && messages !== undefined) return { ...shell.output, messages };
+  return v.parse(Request, body);
 }
 
 /** A user turn: `tool_result` blocks become `tool` messages; the blocks between them stay user messages, in order. */
@@ -113,14 +124,6 @@ function readToolChoice(c: v.InferOutput<typeof ToolChoiceWire>, ir: IrRequest, 
   if (choice === undefined) ledger.add("tool_choice", "no_target_analog");
   else ir.toolChoice = choice;
   if (typeof c.disable_parallel_tool_use === "boolean") ir.parallelToolCalls = !c.disable_parallel_tool_use;
-}
-
-/** An integer JSON.parse could not hold exactly keeps its source lexeme (§5.2), written back verbatim. */
-function exactNumber(value: unknown, key: string, raw: string): unknown {
-  if (typeof value !== "number" || Number.isSafeInteger(value) || !Number.isInteger(value)) return value;
-  const last = topLevelValueRanges(raw, key).at(-1);
-  const lexeme = last === undefined ? "" : raw.slice(last[0], last[1]);
-  return isIntegerLexeme(lexeme) ? rawNumberValue({ lexeme }) : value;
 }
 
 // ---- errors ----

@@ -3,12 +3,13 @@
 import * as v from "valibot";
 import type { ErrorKind } from "../../ir/errors.ts";
 import type { Ledger } from "../../ir/ledger.ts";
-import { assertNever, isProtocolName, type ProtocolName } from "../../ir/protocol.ts";
+import { assertNever, type ProtocolName } from "../../ir/protocol.ts";
 import { unwrapSignature, wrapSignature } from "../../ir/signature.ts";
 import type { BlockDelta, StreamEvent } from "../../ir/stream.ts";
 import type { ResponseContext, StreamReader, StreamWriter } from "../codec.ts";
 import { SseDecoder } from "../sse.ts";
 import { readCitation, writeResponseCitation } from "./blocks.ts";
+import { isBlockDeltaFrame, isFrame } from "./hot.ts";
 import { messageId } from "./response.ts";
 import { kindOfErrorType, readStop, readUsage, writeStop, writeUsage } from "./tables.ts";
 import {
@@ -17,19 +18,18 @@ import {
 } from "./wire.ts";
 import { errorType } from "./writer.ts";
 
-/**
- * Signature and redacted deltas carry the issuer (§10.4) so the caller-side writer can wrap them. The IR delta
- * type has no `origin` yet; readers here set it and writers read it when present.
- */
-type Provenanced = { readonly origin?: ProtocolName };
-type SignatureDelta = { readonly signature: string } & Provenanced;
-type RedactedDelta = { readonly redacted: string } & Provenanced;
-
+/** The issuer of a signature or redacted delta (protocols.md §10.4), so the caller-side writer can wrap it. */
 function originOf(d: BlockDelta): ProtocolName | undefined {
-  return "origin" in d && typeof d.origin === "string" && isProtocolName(d.origin) ? d.origin : undefined;
+  return "origin" in d ? d.origin : undefined;
 }
 
 // ---- reader ----
+
+/** A schema's output, or undefined: a frame that does not fit is skipped (§9.1). */
+function parsed<S extends v.GenericSchema>(schema: S, x: unknown): v.InferOutput<S> | undefined {
+  const r = v.safeParse(schema, x);
+  return r.success ? r.output : undefined;
+}
 
 export function streamReader(ledger: Ledger): StreamReader {
   const sse = new SseDecoder();
@@ -43,9 +43,9 @@ export function streamReader(ledger: Ledger): StreamReader {
   function frame(name: string | undefined, data: string, out: StreamEvent[]): void {
     let json: unknown;
     try { json = JSON.parse(data); } catch { return; } // unparseable frame: skipped (§9.1)
-    const f = v.safeParse(Frame, json);
-    if (!f.success) return;
-    switch (f.output.type ?? name) {
+    const f = isFrame(json) ? json : parsed(Frame, json);
+    if (f === undefined) return;
+    switch (f.type ?? name) {
       case "message_start": {
         const m = v.safeParse(MessageStartFrame, json);
         if (!m.success) return;
@@ -59,10 +59,10 @@ export function streamReader(ledger: Ledger): StreamReader {
         return;
       }
       case "content_block_delta": {
-        const d = v.safeParse(BlockDeltaFrame, json);
-        if (!d.success || !open.has(d.output.index)) return;
-        const delta = readDelta(d.output.delta);
-        if (delta !== undefined) out.push({ t: "block_delta", index: d.output.index, delta });
+        const d = isBlockDeltaFrame(json) ? json : parsed(BlockDeltaFrame, json);
+        if (d === undefined || !open.has(d.index)) return;
+        const delta = readDelta(d.delta);
+        if (delta !== undefined) out.push({ t: "block_delta", index: d.index, delta });
         return;
       }
       case "content_block_stop": {
@@ -130,7 +130,7 @@ export function streamReader(ledger: Ledger): StreamReader {
         open.add(index);
         out.push({ t: "block_start", index, block: "redacted_thinking" });
         const sig = unwrapSignature(b.output.data, "anthropic");
-        const d: RedactedDelta = { redacted: sig.value, origin: sig.origin };
+        const d: BlockDelta = { redacted: sig.value, origin: sig.origin };
         delta(d);
         return;
       }
@@ -164,7 +164,7 @@ export function streamReader(ledger: Ledger): StreamReader {
   };
 }
 
-function signatureDelta(wire: string): SignatureDelta {
+function signatureDelta(wire: string): BlockDelta {
   const sig = unwrapSignature(wire, "anthropic");
   return { signature: sig.value, origin: sig.origin };
 }

@@ -1,8 +1,7 @@
 // The Anthropic rows of the spec's mapping tables: usage (protocols.md §5.3), stop reasons (§7.2), error types
-// (§8) and the reasoning budget (§10.3).
+// (§8) and the thinking budget's floor (§10.3; the effort table itself is ir/reasoning.ts).
 import type { ErrorKind } from "../../ir/errors.ts";
 import { assertNever } from "../../ir/protocol.ts";
-import type { ReasoningAsk, ReasoningEffort } from "../../ir/request.ts";
 import type { StopReason } from "../../ir/stop.ts";
 import type { Usage } from "../../ir/usage.ts";
 import type { WireUsage } from "./wire.ts";
@@ -84,14 +83,5 @@ export function kindOfErrorType(type: string | null | undefined): ErrorKind | un
 
 // ---- reasoning ----
 
-/** §10.3 effort table (ascending, > 0). */
-export const EFFORT_BUDGET = { minimal: 1024, low: 4096, medium: 8192, high: 16384 } as const satisfies Record<ReasoningEffort, number>;
-
 /** AN rejects a thinking budget below this, and wants `max_tokens` to exceed the budget. */
 export const MIN_THINKING_BUDGET = 1024;
-
-/** B = budget | table[word] | table.medium (dynamic). */
-export function budgetOf(ask: ReasoningAsk): number {
-  if (ask === "dynamic") return EFFORT_BUDGET.medium;
-  return "budget" in ask ? ask.budget : EFFORT_BUDGET[ask.effort];
-}

@@ -6,6 +6,7 @@
 import * as v from "valibot";
 import { assertNever } from "../../ir/protocol.ts";
 import type { CredentialStyle, Operation } from "../types.ts";
+import { isStringOrBlocks } from "./hot.ts";
 
 export const ANTHROPIC_VERSION = "2023-06-01";
 
@@ -37,16 +38,13 @@ const cache = v.nullish(CacheControl);
 export const AnyBlock = v.looseObject({ type: str });
 export type AnyBlock = v.InferOutput<typeof AnyBlock>;
 
-const isAnyBlock = (x: unknown): x is AnyBlock =>
-  typeof x === "object" && x !== null && "type" in x && typeof x.type === "string";
-
 /**
  * `content: string | Block[]`. A custom check rather than `v.union`: a union builds issue objects for every
  * failed branch, which made a 32 KB request cost ~4× more to read (PERF-NOTES). Blocks are validated one by one
  * with their own schema when the reader dispatches them.
  */
 const StringOrBlocks = v.custom<string | AnyBlock[]>(
-  (x) => typeof x === "string" || (Array.isArray(x) && x.every(isAnyBlock)),
+  isStringOrBlocks,
   "Expected a string or an array of content blocks",
 );
 
@@ -123,6 +121,12 @@ export const Request = v.looseObject({
   thinking: v.nullish(Thinking),
   tool_choice: v.nullish(ToolChoice),
   tools: v.nullish(v.array(AnyTool)),
+});
+
+/** `Request` with its messages left unchecked, for the reader's fast path (hot.ts narrows them; a miss re-parses with `Request`). */
+export const RequestShell = v.looseObject({
+  ...Request.entries,
+  messages: v.custom<unknown[]>(Array.isArray, "Expected an array of messages"), // not copied, unlike v.array
 });
 
 /** Top-level request keys the IR models; every other key goes to `extra` (protocols.md §3.3 step 1). */

@@ -4,11 +4,12 @@
 import type { Block } from "../../ir/content.ts";
 import type { ErrorContext, ErrorKind, GatewayError, RenderedError } from "../../ir/errors.ts";
 import type { Ledger } from "../../ir/ledger.ts";
+import { budgetOf } from "../../ir/reasoning.ts";
 import type { IrRequest, IrTool } from "../../ir/request.ts";
 import type { EgressOptions, JsonObject } from "../codec.ts";
 import { jsonError } from "../types.ts";
 import { cached, writeMedia } from "./blocks.ts";
-import { budgetOf, MIN_THINKING_BUDGET } from "./tables.ts";
+import { MIN_THINKING_BUDGET } from "./tables.ts";
 
 /** Status and type per error kind; a missing kind is a compile error. */
 const STATUS_AND_TYPE = {

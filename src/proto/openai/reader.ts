@@ -4,12 +4,14 @@
 import * as v from "valibot";
 import type { Block } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
-import { isIntegerLexeme, rawNumberValue, type RawNumber } from "../../ir/number.ts";
+import { isIntegerLexeme, type RawNumber } from "../../ir/number.ts";
+import { isEffort } from "../../ir/reasoning.ts";
 import type { IrMessage, IrRequest, IrTool, ResponseFormat, ToolChoice } from "../../ir/request.ts";
 import type { JsonObject, ReadContext, UpstreamError } from "../codec.ts";
-import { topLevelValueRanges } from "../splice.ts";
+import { collectExtra, lastTopLevelLexeme } from "../extra.ts";
+import { parseArguments, parseDataUrl } from "../openai-family.ts";
 import { optionalString, requiredString, wireContent, type WireMessage, wireMessage, wireToolCalls } from "./hot.ts";
-import { isEffort, kindOfError, parseDataUrl } from "./tables.ts";
+import { kindOfError } from "./tables.ts";
 import {
   ErrorBody, FilePart, FunctionTool, ImagePart, MODELED_MESSAGE_KEYS, MODELED_REQUEST_KEYS, RefusalPart, Request,
   type ResponseFormat as WireFormat, type ToolChoice as WireChoice,
@@ -70,9 +72,7 @@ export function readRequest(body: JsonObject, ctx: ReadContext): IrRequest {
     }
   }
 
-  for (const key of Object.keys(body)) {
-    if (!MODELED_REQUEST_KEYS.has(key)) ir.extra.fields[key] = exactNumber(body[key], key, ctx.raw);
-  }
+  collectExtra(body, MODELED_REQUEST_KEYS, ctx.raw, ir.extra.fields);
   return ir;
 }
 
@@ -82,17 +82,8 @@ export function readRequest(body: JsonObject, ctx: ReadContext): IrRequest {
  */
 function seedLexeme(seed: number, raw: string): RawNumber {
   if (Number.isSafeInteger(seed)) return { lexeme: String(seed) };
-  const last = topLevelValueRanges(raw, "seed").at(-1);
-  const lexeme = last === undefined ? "" : raw.slice(last[0], last[1]);
+  const lexeme = lastTopLevelLexeme(raw, "seed");
   return { lexeme: isIntegerLexeme(lexeme) ? lexeme : String(seed) };
-}
-
-/** An unmodeled integer JSON.parse could not hold exactly keeps its source lexeme, written back verbatim. */
-function exactNumber(value: unknown, key: string, raw: string): unknown {
-  if (typeof value !== "number" || Number.isSafeInteger(value) || !Number.isInteger(value)) return value;
-  const last = topLevelValueRanges(raw, key).at(-1);
-  const lexeme = last === undefined ? "" : raw.slice(last[0], last[1]);
-  return isIntegerLexeme(lexeme) ? rawNumberValue({ lexeme }) : value;
 }
 
 function readMessage(wire: WireMessage, path: string, ir: IrRequest, ledger: Ledger): void {
@@ -114,7 +105,7 @@ function readMessage(wire: WireMessage, path: string, ir: IrRequest, ledger: Led
       wireToolCalls(m.tool_calls, `${path}.tool_calls`).forEach((c, k) => {
         if (c.fn === undefined) { ledger.add(`${path}.tool_calls[${k}]`, "no_target_analog"); return; }
         const args = c.fn.arguments;
-        const input = parseArguments(args, `${path}.tool_calls[${k}].function.arguments`, ledger);
+        const input = parseArguments(args, () => `${path}.tool_calls[${k}].function.arguments`, ledger);
         content.push({ kind: "tool_use", id: c.id, name: c.fn.name, input, inputText: args });
       });
       ir.messages.push({ role: "assistant", content });
@@ -185,21 +176,6 @@ function readContent(raw: unknown, path: string, ledger: Ledger): Block[] {
     }
   });
   return out;
-}
-
-/** Argument text → object (§6.2); unparseable or non-object text is wrapped as `{"input": value}` and recorded. */
-export function parseArguments(args: string, path: string, ledger: Ledger): unknown {
-  if (args.trim() === "") return {}; // a call without arguments
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(args);
-  } catch {
-    ledger.add(path, "no_target_analog");
-    return { input: args };
-  }
-  if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return parsed;
-  ledger.add(path, "no_target_analog");
-  return { input: parsed };
 }
 
 function readToolChoice(c: WireChoice): ToolChoice | undefined {

@@ -7,7 +7,7 @@ import type { Block } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
 import type { IrResponse } from "../../ir/response.ts";
 import type { JsonObject, ResponseContext } from "../codec.ts";
-import { parseArguments } from "./reader.ts";
+import { parseArguments } from "../openai-family.ts";
 import { argumentsText, readLogprobs, readStop, readUsage, writeLogprobs, writeStop, writeUsage } from "./tables.ts";
 import { Response } from "./wire.ts";
 
@@ -25,7 +25,7 @@ export function readResponse(body: JsonObject, ledger: Ledger): IrResponse {
     for (const [k, c] of (m.tool_calls ?? []).entries()) {
       const path = `choices[0].message.tool_calls[${k}]`;
       if (c.function === undefined) { ledger.add(path, "no_target_analog"); continue; }
-      const input = parseArguments(c.function.arguments, `${path}.function.arguments`, ledger);
+      const input = parseArguments(c.function.arguments, () => `${path}.function.arguments`, ledger);
       content.push({ kind: "tool_use", id: c.id, name: c.function.name, input, inputText: c.function.arguments });
     }
     if (m.annotations && m.annotations.length > 0) ledger.add("choices[0].message.annotations", "no_target_analog");

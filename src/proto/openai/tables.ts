@@ -1,10 +1,10 @@
 // The Chat Completions rows of the spec's mapping tables: usage (protocols.md §5.3), finish reasons (§7.2),
-// reasoning effort words (§10.3), data URLs (§6.3), logprobs (§7.3) and error kinds named in a body (§8).
+// logprobs (§7.3) and error kinds named in a body (§8). What Responses shares is in ../openai-family.ts.
 import type { ErrorKind } from "../../ir/errors.ts";
-import type { ReasoningAsk, ReasoningEffort } from "../../ir/request.ts";
 import type { TokenLogprob } from "../../ir/response.ts";
 import type { StopReason } from "../../ir/stop.ts";
-import { saturatingSub, totalInput, type Usage } from "../../ir/usage.ts";
+import { totalInput, type Usage } from "../../ir/usage.ts";
+import { readUsageCounts } from "../openai-family.ts";
 import { kindOfStatus } from "../status.ts";
 import type { TokenLogprob as WireLogprob, Usage as WireUsage } from "./wire.ts";
 
@@ -13,18 +13,13 @@ import type { TokenLogprob as WireLogprob, Usage as WireUsage } from "./wire.ts"
 /** OA usage → IR: `input` is uncached (prompt − cached − cache writes); reasoning tokens kept. */
 export function readUsage(u: WireUsage | null | undefined): Usage {
   if (u === null || u === undefined) return { input: 0, output: 0 };
-  const cached = u.prompt_tokens_details?.cached_tokens;
-  // The SDK types a `cache_write_tokens` count; §5.3 names only cached_tokens, so writes are read when non-zero.
-  const written = u.prompt_tokens_details?.cache_write_tokens;
-  const out: Usage = {
-    input: saturatingSub(saturatingSub(u.prompt_tokens ?? 0, cached ?? 0), written ?? 0),
-    output: u.completion_tokens ?? 0,
-  };
-  if (typeof cached === "number") out.cacheRead = cached;
-  if (typeof written === "number" && written > 0) out.cacheWrite = written;
-  const reasoning = u.completion_tokens_details?.reasoning_tokens;
-  if (typeof reasoning === "number") out.reasoning = reasoning;
-  return out;
+  return readUsageCounts({
+    input: u.prompt_tokens,
+    output: u.completion_tokens,
+    cached: u.prompt_tokens_details?.cached_tokens,
+    written: u.prompt_tokens_details?.cache_write_tokens,
+    reasoning: u.completion_tokens_details?.reasoning_tokens,
+  });
 }
 
 export interface UsageOut {
@@ -78,41 +73,6 @@ export function writeStop(stop: StopReason | undefined): FinishReason {
     case "safety": return "content_filter";
     default: return "stop";
   }
-}
-
-// ---- reasoning effort ----
-
-/** §10.3's operator-tunable table (ascending, > 0), at its defaults. */
-const EFFORT_BUDGET = { minimal: 1024, low: 4096, medium: 8192, high: 16384 } as const satisfies Record<ReasoningEffort, number>;
-
-export function isEffort(x: string): x is ReasoningEffort {
-  return Object.hasOwn(EFFORT_BUDGET, x);
-}
-
-/**
- * The word written for an ask (§10.3 OA write): a budget maps to the largest word whose table value it reaches;
- * dynamic → medium; `minimal` is written as `low` (older reasoning models reject it).
- */
-export function effortWord(ask: ReasoningAsk): "low" | "medium" | "high" {
-  if (ask === "dynamic") return "medium";
-  if ("effort" in ask) return ask.effort === "minimal" ? "low" : ask.effort;
-  if (ask.budget >= EFFORT_BUDGET.high) return "high";
-  if (ask.budget >= EFFORT_BUDGET.medium) return "medium";
-  return "low";
-}
-
-// ---- data URLs ----
-
-/** `data:<media type>;base64,<data>` → its parts; anything else (an http URL) → undefined. */
-export function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
-  if (!url.startsWith("data:")) return undefined;
-  const marker = url.indexOf(";base64,");
-  if (marker < 0) return undefined;
-  return { mediaType: url.slice(5, marker), data: url.slice(marker + 8) };
-}
-
-export function dataUrl(mediaType: string, data: string): string {
-  return `data:${mediaType};base64,${data}`;
 }
 
 // ---- logprobs ----

@@ -8,7 +8,8 @@ import { rawNumberValue } from "../../ir/number.ts";
 import type { IrMessage, IrRequest, ResponseFormat, ToolChoice } from "../../ir/request.ts";
 import type { EgressOptions, JsonObject } from "../codec.ts";
 import { jsonError } from "../types.ts";
-import { argumentsText, dataUrl, effortWord } from "./tables.ts";
+import { dataUrl, effortWord } from "../openai-family.ts";
+import { argumentsText } from "./tables.ts";
 
 /** Status and type per error kind; a missing kind is a compile error. */
 const STATUS_AND_TYPE = {

@@ -5,12 +5,12 @@
 import * as v from "valibot";
 import type { Block } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
-import { isIntegerLexeme, rawNumberValue } from "../../ir/number.ts";
+import { isEffort } from "../../ir/reasoning.ts";
 import type { IrMessage, IrRequest, IrTool, ResponseFormat, ToolChoice } from "../../ir/request.ts";
 import { unwrapSignature } from "../../ir/signature.ts";
 import type { JsonObject, ReadContext } from "../codec.ts";
-import { topLevelValueRanges } from "../splice.ts";
-import { isEffort, parseDataUrl } from "./tables.ts";
+import { collectExtra } from "../extra.ts";
+import { parseArguments, parseDataUrl } from "../openai-family.ts";
 import {
   FunctionTool, InputFilePart, InputImagePart, MODELED_REQUEST_KEYS, parseFunctionCall, parseFunctionOutput,
   parseMessageItem, parseTextPart, ReasoningItem, RefusalPart, Request, type TextFormat,
@@ -66,18 +66,8 @@ export function readRequest(body: JsonObject, ctx: ReadContext): IrRequest {
     for (const k of Object.keys(req.reasoning)) if (k !== "effort" && req.reasoning[k] != null) ledger.add(`reasoning.${k}`, "no_target_analog");
   }
 
-  for (const key of Object.keys(body)) {
-    if (!MODELED_REQUEST_KEYS.has(key)) extra[key] = exactNumber(body[key], key, ctx.raw);
-  }
+  collectExtra(body, MODELED_REQUEST_KEYS, ctx.raw, extra);
   return ir;
-}
-
-/** An integer JSON.parse could not hold exactly keeps its source lexeme (§5.2), written back verbatim. */
-function exactNumber(value: unknown, key: string, raw: string): unknown {
-  if (typeof value !== "number" || Number.isSafeInteger(value) || !Number.isInteger(value)) return value;
-  const last = topLevelValueRanges(raw, key).at(-1);
-  const lexeme = last === undefined ? "" : raw.slice(last[0], last[1]);
-  return isIntegerLexeme(lexeme) ? rawNumberValue({ lexeme }) : value;
 }
 
 function readItems(items: unknown[], ir: IrRequest, ledger: Ledger): void {
@@ -188,21 +178,6 @@ export function readParts(parts: unknown[], pathOf: (j: number) => string, ledge
     }
   }
   return out;
-}
-
-/** Argument text → object (§6.2); unparseable or non-object text is wrapped as `{"input": value}` and recorded. */
-export function parseArguments(args: string, path: () => string, ledger: Ledger): unknown {
-  if (args.trim() === "") return {}; // a call without arguments
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(args);
-  } catch {
-    ledger.add(path(), "no_target_analog");
-    return { input: args };
-  }
-  if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return parsed;
-  ledger.add(path(), "no_target_analog");
-  return { input: parsed };
 }
 
 function readToolChoice(c: ToolChoiceWire): ToolChoice | undefined {

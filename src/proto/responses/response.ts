@@ -8,7 +8,8 @@ import type { Ledger } from "../../ir/ledger.ts";
 import type { IrResponse } from "../../ir/response.ts";
 import { wrapSignature } from "../../ir/signature.ts";
 import type { JsonObject, ResponseContext } from "../codec.ts";
-import { parseArguments, readReasoning } from "./reader.ts";
+import { parseArguments } from "../openai-family.ts";
+import { readReasoning } from "./reader.ts";
 import { readStop, readUsage, writeStop, writeUsage } from "./tables.ts";
 import { FunctionCallItem, OutputMessage, OutputTextPart, ReasoningItem, RefusalPart, Response, typeOf } from "./wire.ts";
 

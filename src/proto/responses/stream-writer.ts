@@ -146,7 +146,7 @@ export class ResponsesStreamWriter implements StreamWriter {
     if ("signature" in d) {
       if (cur.kind === "thinking") {
         cur.sig.push(d.signature);
-        if ("origin" in d && typeof d.origin === "string") cur.origin = d.origin;
+        if ("origin" in d) cur.origin = d.origin;
       }
       return "";
     }

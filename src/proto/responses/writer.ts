@@ -6,7 +6,7 @@ import type { Ledger } from "../../ir/ledger.ts";
 import type { IrMessage, IrRequest, ResponseFormat, ToolChoice } from "../../ir/request.ts";
 import { assertNever } from "../../ir/protocol.ts";
 import type { EgressOptions, JsonObject } from "../codec.ts";
-import { dataUrl, effortWord } from "./tables.ts";
+import { dataUrl, effortWord } from "../openai-family.ts";
 
 export { renderAuthFailure, renderError } from "../openai/writer.ts";
 

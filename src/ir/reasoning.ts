@@ -1,0 +1,28 @@
+// The reasoning effort table (protocols.md §10.3), in one place for every codec: words map to thinking budgets
+// (AN/GM write) and budgets back to words (OA/RS write).
+import type { ReasoningAsk, ReasoningEffort } from "./request.ts";
+
+/** §10.3's operator-tunable table (ascending, > 0), at its defaults. */
+export const EFFORT_BUDGET = { minimal: 1024, low: 4096, medium: 8192, high: 16384 } as const satisfies Record<ReasoningEffort, number>;
+
+/** The words from the largest budget down, for budget → word. */
+const DESCENDING: readonly ReasoningEffort[] = ["high", "medium", "low", "minimal"];
+
+/** A word of the table (`none` and unknown words are not: §10.3 read records them as no ask). */
+export function isEffort(x: string): x is ReasoningEffort {
+  return Object.hasOwn(EFFORT_BUDGET, x);
+}
+
+/** Word → budget: B = budget | table[word] | table.medium (dynamic). */
+export function budgetOf(ask: ReasoningAsk): number {
+  if (ask === "dynamic") return EFFORT_BUDGET.medium;
+  return "budget" in ask ? ask.budget : EFFORT_BUDGET[ask.effort];
+}
+
+/** Budget → word: the largest word whose table value the budget reaches (`minimal` below them all); dynamic → medium. */
+export function effortOf(ask: ReasoningAsk): ReasoningEffort {
+  if (ask === "dynamic") return "medium";
+  if ("effort" in ask) return ask.effort;
+  for (const word of DESCENDING) if (ask.budget >= EFFORT_BUDGET[word]) return word;
+  return "minimal";
+}
