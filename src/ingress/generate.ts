@@ -100,7 +100,10 @@ export async function handleGenerate(rt: Runtime, req: Request, route: IngressRo
   };
   const outcome = lane.protocol.name === route.protocol
     ? await relaySameProtocol(rt, { ...common, body: body.text, geminiJsonArray: route.geminiJsonArray === true })
-    : await translateAndSend(rt, { ...common, caller: route.protocol, json: body.json, raw: body.text, pool: resolved.pool, reasoning: resolved.reasoning });
+    : await translateAndSend(rt, {
+      ...common, caller: route.protocol, json: body.json, raw: body.text, pool: resolved.pool, reasoning: resolved.reasoning,
+      geminiJsonArray: route.geminiJsonArray === true,
+    });
   switch (outcome.kind) {
     case "response": return outcome.res;
     case "failed": return fail(outcome.error, outcome.headers);

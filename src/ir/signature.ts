@@ -11,7 +11,8 @@ export function wrapSignature(s: Signature): string {
 
 /** Unwraps a gateway-wrapped signature; anything else was issued by `native` (the protocol it arrived in). */
 export function unwrapSignature(wire: string, native: ProtocolName): Signature {
-  if (/^[A-Za-z0-9+/]+=*$/.test(wire) && wire.length % 4 === 0) {
+  // "YmJzMT" is base64 of "bbs1"; native signatures run to kilobytes, so reject them before any regex or decode.
+  if (wire.startsWith("YmJzMT") && /^[A-Za-z0-9+/]+=*$/.test(wire) && wire.length % 4 === 0) {
     const text = Buffer.from(wire, "base64").toString("utf8");
     if (text.startsWith(PREFIX)) {
       const rest = text.slice(PREFIX.length);

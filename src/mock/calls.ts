@@ -21,6 +21,11 @@ export const SIGNATURES = {
   bedrock: "sig-bedrock-1",
 } as const;
 
+/** Gemini 3 signs each function call it returns; the mock's signature for the call at `index` (from 0). */
+export function functionCallSignature(index: number): string {
+  return `sig-gemini-fc-${index + 1}`;
+}
+
 export interface ToolCall {
   /** Position among the reply's calls, from 0; with the request counter it seeds the call's id (ids.ts). */
   readonly index: number;

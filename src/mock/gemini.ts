@@ -1,9 +1,12 @@
 // Gemini upstream: `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent`
 // (protocols.md §7.1 GM, §9.3 GM). Streams are SSE with `?alt=sse`, else one JSON array. Under `@think`
 // the thought parts come first (the signature on the last one); `@tool` calls are `functionCall` parts
-// without `id`, all in one chunk (never incremental), and the finish reason stays `STOP`.
-import { SIGNATURES } from "./calls.ts";
-import { field } from "./json.ts";
+// without `id`, each signed with a `thoughtSignature` as Gemini 3 signs them (`sig-gemini-fc-<n>`, n from 1),
+// all in one chunk (never incremental), and the finish reason stays `STOP`. `@require-signatures` makes the
+// mock reject, as Gemini 3 does, a history holding a `functionCall` part without its signature.
+import { functionCallSignature, SIGNATURES } from "./calls.ts";
+import { modelDirectives } from "./directives.ts";
+import { field, isRecord, list, str } from "./json.ts";
 import { ids } from "./ids.ts";
 import type { ChatProtocol, Reply, StreamPlan } from "./protocol.ts";
 import { SSE_CONTENT_TYPE, sseDataCrlf } from "./sse.ts";
@@ -37,7 +40,7 @@ function thoughtParts(pieces: readonly string[]): Part[] {
 
 function answerParts(r: Reply): Part[] {
   if (r.toolCalls.length === 0) return [{ text: r.text }];
-  return r.toolCalls.map((c) => ({ functionCall: { name: c.name, args: c.input } }));
+  return r.toolCalls.map((c) => ({ functionCall: { name: c.name, args: c.input }, thoughtSignature: functionCallSignature(c.index) }));
 }
 
 /** The parts of each streamed chunk: one thought piece each, then one text piece or all the calls. */
@@ -71,9 +74,28 @@ function* array(r: Reply): Generator<string> {
   yield all.length === 0 ? "[]" : "]";
 }
 
+/**
+ * Gemini 3 refuses a history whose function calls lost their signatures (ai.google.dev, "Thought signatures"):
+ * under `@require-signatures` the first unsigned `functionCall` part is named in a 400 INVALID_ARGUMENT, worded
+ * as the live API words it.
+ */
+function reject(body: unknown, model: string): string | undefined {
+  if (!modelDirectives(model).some((d) => d.key === "require-signatures")) return undefined;
+  const contents = list(field(body, "contents"));
+  for (let i = 0; i < contents.length; i++) {
+    for (const part of list(field(contents[i], "parts"))) {
+      const call = field(part, "functionCall");
+      if (!isRecord(call) || str(field(part, "thoughtSignature")) !== undefined) continue;
+      return `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${str(call.name) ?? ""}\` , position ${i + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`;
+    }
+  }
+  return undefined;
+}
+
 export const gemini: ChatProtocol = {
   name: "gemini",
   reasoning: true,
+  reject,
   conversation,
   complete: (r) => chunk(r, [...thoughtParts(r.thinking === undefined ? [] : [r.thinking.text]), ...answerParts(r)], true),
   stream: (r): StreamPlan =>

@@ -46,6 +46,8 @@ export interface ChatProtocol {
   /** Whether the vendor has a reasoning block at all (Cohere v2 has none, so `@think` is ignored there). */
   readonly reasoning: boolean;
   conversation(body: unknown): Conversation;
+  /** A request the vendor would refuse with 400, and the message it would give; undefined to answer normally. */
+  reject?(body: unknown, model: string): string | undefined;
   complete(reply: Reply): unknown;
   stream(reply: Reply): StreamPlan;
 }

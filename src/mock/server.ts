@@ -165,6 +165,8 @@ export function startMockUpstream(opts: MockOptions = {}): MockUpstream {
         return respondJson(protocol, n, 200, route.protocol.name === "gemini" ? { totalTokens: tokens } : { input_tokens: tokens });
       }
       case "chat": {
+        const rejected = route.protocol.reject?.(body, model);
+        if (rejected !== undefined) return respondError(protocol, n, 400, rejected);
         const reply = chatReply(route.protocol, req, body, model, n, started, url.searchParams);
         return stream ? respondStream(route.protocol, reply, n, faults) : respondJson(protocol, n, 200, route.protocol.complete(reply));
       }

@@ -4,6 +4,7 @@
 import { Ledger } from "../ir/ledger.ts";
 import type { ProtocolName } from "../ir/protocol.ts";
 import type { Codec, JsonObject, ResponseContext } from "../proto/codec.ts";
+import { sseToJsonArray } from "../proto/gemini/stream.ts";
 import { protocol } from "../proto/registry.ts";
 import { prepareRequest, prepareResponse, StreamTranslator } from "../proto/translate.ts";
 import type { Lane, Pool } from "../route/lanes.ts";
@@ -17,6 +18,8 @@ export interface TranslateInput extends Omit<SendInput, "sameProtocol" | "body">
   readonly pool: Pool | undefined;
   /** The reasoning ask may cross to this lane (member flag, else model flag). */
   readonly reasoning: boolean;
+  /** A Gemini caller streamed without `alt=sse`: it gets a JSON array (protocols.md §9.3 GM). */
+  readonly geminiJsonArray: boolean;
 }
 
 export type TranslateOutcome = SendOutcome;
@@ -109,8 +112,16 @@ export async function translateAndSend(rt: Runtime, a: TranslateInput): Promise<
   }
 
   const translator = new StreamTranslator(egress, ingress, a.caller, ctx, ledger, rt.signatureStash);
-  const headers = { "content-type": caller.streamContentType, "cache-control": "no-cache", ...droppedHeader(ledger) };
-  return { kind: "response", res: new Response(res.body === null ? null : translatedStream(res.body, translator), { status: 200, headers }) };
+  let out = res.body === null ? null : translatedStream(res.body, translator);
+  let contentType = caller.streamContentType;
+  if (a.geminiJsonArray && out !== null) {
+    // The Gemini writer speaks SSE; a caller without alt=sse gets the same chunks as one JSON array, a mid-stream
+    // error frame becoming its last element (§9.6).
+    out = out.pipeThrough(sseToJsonArray());
+    contentType = "application/json";
+  }
+  const headers = { "content-type": contentType, "cache-control": "no-cache", ...droppedHeader(ledger) };
+  return { kind: "response", res: new Response(out, { status: 200, headers }) };
 }
 
 const utf8 = new TextEncoder();

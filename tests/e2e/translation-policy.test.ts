@@ -81,3 +81,21 @@ describe("a stream cut mid-flight", () => {
     expect(err instanceof Anthropic.APIError).toBe(true);
   });
 });
+
+describe("Gemini callers on a cross hop", () => {
+  test("without alt=sse get one JSON array of chunks; with it, SSE", async () => {
+    const post = (alt: string) => fetch(`${gw.url}/v1beta/models/pool-openai:streamGenerateContent${alt}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": CALLER_TOKEN },
+      body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "hello there" }] }] }),
+    });
+    const array = await post("");
+    const chunks = await array.json() as { candidates?: { content: { parts: { text?: string }[] } }[] }[];
+    const text = chunks.map((c) => c.candidates?.[0]?.content.parts.map((p) => p.text ?? "").join("") ?? "").join("");
+    const sse = await post("?alt=sse");
+    expect({
+      arrayType: array.headers.get("content-type"), text,
+      sseType: sse.headers.get("content-type"), sseFrames: (await sse.text()).startsWith("data: {"),
+    }).toEqual({ arrayType: "application/json", text: "Hello from the busbar demo upstream (openai). You said: hello there", sseType: "text/event-stream", sseFrames: true });
+  });
+});

@@ -4,6 +4,8 @@
 // `BUSBAR_UPDATE_GOLDEN=1 bun test tests/golden` and review the diff like code. Streams must also give the same
 // caller bytes when the upstream arrives split at every byte offset, and byte by byte.
 import { describe, expect, test } from "bun:test";
+import { EventStreamCodec } from "@smithy/eventstream-codec";
+import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sequentialIds } from "../../src/ir/ids.ts";
@@ -33,11 +35,46 @@ const SOURCES: Record<string, { requests: [string, RegExp]; responses: [string, 
     responses: ["anthropic/responses", /\.json$/, (j) => (j as { native: unknown }).native],
     streams: ["anthropic/streams", /^(text-tool|thinking|error)\.sse$/],
   },
+  gemini: {
+    requests: ["gemini/requests", /\.native\.json$/],
+    responses: ["gemini/responses", /\.native\.json$/, (j) => j],
+    streams: ["gemini/streams", /^(text-tool|thinking|error)\.sse$/],
+  },
+  cohere: {
+    requests: ["cohere/requests", /\.native\.json$/],
+    responses: ["cohere/responses", /\.native\.json$/, (j) => j],
+    streams: ["cohere/streams", /^(text-tool|text|thinking|error)\.sse$/],
+  },
+  bedrock: {
+    requests: ["bedrock/requests", /\.native\.json$/],
+    responses: ["bedrock/responses", /\.native\.json$/, (j) => j],
+    streams: ["bedrock/streams", /^(text-tool|thinking|error)\.bin$/], // raw event-stream bytes
+  },
 };
 
 function files(dir: string, re: RegExp): [string, string][] {
   const full = join(DIR, dir);
   return readdirSync(full).filter((f) => re.test(f)).sort().map((f) => [f.replace(/\..*$/, ""), readFileSync(join(full, f), "utf8")]);
+}
+
+/** Stream fixtures as bytes: `.sse` text and Bedrock's binary `.bin` event streams alike. */
+function streamFiles(dir: string, re: RegExp): [string, Uint8Array][] {
+  const full = join(DIR, dir);
+  return readdirSync(full).filter((f) => re.test(f)).sort().map((f) => [f.replace(/\..*$/, ""), new Uint8Array(readFileSync(join(full, f)))]);
+}
+
+/** Binary event-stream frames (Bedrock callers), one line each — `<:event-type or :exception-type> <payload>` — so goldens stay reviewable. */
+const frameCodec = new EventStreamCodec(toUtf8, fromUtf8);
+function renderFrames(bytes: Uint8Array): string {
+  let out = "";
+  for (let off = 0; off < bytes.length;) {
+    const total = new DataView(bytes.buffer, bytes.byteOffset + off).getUint32(0);
+    const m = frameCodec.decode(bytes.subarray(off, off + total));
+    const name = m.headers[":event-type"] ?? m.headers[":exception-type"];
+    out += `${String(name?.value)} ${toUtf8(m.body)}\n`;
+    off += total;
+  }
+  return out;
 }
 
 const ctx = (): ResponseContext => ({ ids: sequentialIds(), now: () => 1_750_000_000_000, model: "lane-model", includeUsage: true, reasoningContent: true });
@@ -62,6 +99,7 @@ const dec = new TextDecoder();
 function translateStream(caller: ProtocolName, a: Codec, b: Codec, chunks: Uint8Array[]): string {
   const t = new StreamTranslator(b, a, caller, ctx(), new Ledger());
   const parts = [...chunks.flatMap((c) => t.push(c)), ...t.end()];
+  if (parts.some((p) => typeof p !== "string")) return renderFrames(Buffer.concat(parts.map((p) => (typeof p === "string" ? new TextEncoder().encode(p) : p))));
   return parts.map((p) => (typeof p === "string" ? p : dec.decode(p))).join("");
 }
 
@@ -76,7 +114,7 @@ for (const caller of withCodec) {
       const got = {
         requests: Object.fromEntries(files(...src[caller]!.requests).map(([n, raw]) => [n, translateRequest(caller, a, b, raw)])),
         responses: Object.fromEntries(files(src[lane]!.responses[0], src[lane]!.responses[1]).map(([n, raw]) => [n, translateResponse(caller, a, b, src[lane]!.responses[2](JSON.parse(raw)))])),
-        streams: Object.fromEntries(files(...src[lane]!.streams).map(([n, raw]) => [n, translateStream(caller, a, b, [new TextEncoder().encode(raw)])])),
+        streams: Object.fromEntries(streamFiles(...src[lane]!.streams).map(([n, bytes]) => [n, translateStream(caller, a, b, [bytes])])),
       };
       const goldenFile = join(DIR, "pairs", `${caller}-${lane}.json`);
       test("matches the reviewed golden vectors", () => {
@@ -84,8 +122,7 @@ for (const caller of withCodec) {
         expect(got).toEqual(JSON.parse(readFileSync(goldenFile, "utf8")));
       });
       test("every stream gives the same caller bytes however the upstream is split", () => {
-        for (const [name, raw] of files(...src[lane]!.streams)) {
-          const bytes = new TextEncoder().encode(raw);
+        for (const [name, bytes] of streamFiles(...src[lane]!.streams)) {
           const whole = got.streams[name];
           for (let i = 1; i < bytes.length; i++) {
             const split = translateStream(caller, a, b, [bytes.subarray(0, i), bytes.subarray(i)]);

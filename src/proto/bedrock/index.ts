@@ -1,5 +1,6 @@
-// AWS Bedrock Converse / ConverseStream (`bedrock`).
+// AWS Bedrock Converse / ConverseStream (`bedrock`), with cross-protocol translation.
 import type { Protocol } from "../types.ts";
+import { bedrockCodec } from "./codec.ts";
 import { credentialHeaders, egressPath, EVENTSTREAM_CONTENT_TYPE } from "./wire.ts";
 import { renderAuthFailure, renderError } from "./writer.ts";
 
@@ -14,4 +15,5 @@ export const bedrock: Protocol = {
   credentialHeaders,
   renderError,
   renderAuthFailure,
+  codec: bedrockCodec,
 };

@@ -1,6 +1,7 @@
-// Cohere v2 chat (`cohere`).
+// Cohere v2 chat (`cohere`): chat, and translation to and from the IR.
 import type { Protocol } from "../types.ts";
 import { bearerCredential } from "../openai/wire.ts";
+import { cohereCodec } from "./codec.ts";
 import { COHERE_CHAT_PATH } from "./wire.ts";
 import { renderAuthFailure, renderError } from "./writer.ts";
 
@@ -15,4 +16,5 @@ export const cohere: Protocol = {
   credentialHeaders: bearerCredential,
   renderError,
   renderAuthFailure,
+  codec: cohereCodec,
 };

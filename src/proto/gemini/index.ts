@@ -1,5 +1,6 @@
-// Gemini generateContent (`gemini`), with token counting.
+// Gemini generateContent (`gemini`), with token counting and cross-protocol translation.
 import type { Protocol } from "../types.ts";
+import { geminiCodec } from "./codec.ts";
 import { credentialHeaders, egressPath } from "./wire.ts";
 import { renderAuthFailure, renderError } from "./writer.ts";
 
@@ -14,4 +15,5 @@ export const gemini: Protocol = {
   credentialHeaders,
   renderError,
   renderAuthFailure,
+  codec: geminiCodec,
 };

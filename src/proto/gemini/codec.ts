@@ -1,0 +1,17 @@
+// The Gemini generateContent codec (proto/codec.ts): the pieces of a cross-protocol hop, assembled.
+import type { Codec } from "../codec.ts";
+import { readError, readRequest } from "./reader.ts";
+import { readResponse, writeResponse } from "./response.ts";
+import { streamReader } from "./stream.ts";
+import { streamWriter } from "./stream-writer.ts";
+import { writeRequest } from "./writer.ts";
+
+export const geminiCodec: Codec = {
+  readRequest,
+  writeRequest,
+  readResponse,
+  writeResponse,
+  readError,
+  streamReader,
+  streamWriter,
+};
