@@ -1,6 +1,6 @@
 // Binds the data-plane listener for a built runtime. Used by `busbar`, `busbar demo` and tests.
 import type { Server } from "bun";
-import { createApp } from "./app.ts";
+import { createApp, nativeRoutes } from "./app.ts";
 import type { Runtime } from "./runtime.ts";
 
 export interface Listening {
@@ -14,6 +14,8 @@ export function listen(rt: Runtime, host = rt.config.listen.host, port = rt.conf
   const server = Bun.serve({
     hostname: host,
     port,
+    // The hot POST paths go straight to their handlers (app.ts `nativeRoutes`); the rest through Hono.
+    routes: nativeRoutes(rt),
     fetch: (req) => app.fetch(req),
     // Our own reader enforces the body cap with a native 413; Bun's plain-text one must never fire first.
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,

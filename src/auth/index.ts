@@ -8,6 +8,8 @@ export type AuthDecision =
   | { readonly ok: true; /** passthrough mode: the caller's own credential, sent upstream natively ("" if none). */ readonly passthrough?: string }
   | { readonly ok: false; /** for the log only; the caller sees a reason-agnostic rejection */ readonly reason: string };
 
+const ADMITTED: AuthDecision = { ok: true };
+
 export class ClientAuth {
   private readonly tokens: TokenSet;
 
@@ -16,15 +18,16 @@ export class ClientAuth {
   }
 
   check(headers: Headers, geminiQueryKey: string | undefined): AuthDecision {
-    const cred = extractCredential(headers, geminiQueryKey);
     switch (this.mode) {
       case "none":
-        return { ok: true };
+        return ADMITTED; // no credential is looked for: nothing would use it
       case "passthrough":
-        return { ok: true, passthrough: cred?.value ?? "" };
-      case "token":
+        return { ok: true, passthrough: extractCredential(headers, geminiQueryKey)?.value ?? "" };
+      case "token": {
+        const cred = extractCredential(headers, geminiQueryKey);
         if (cred === undefined) return { ok: false, reason: "no credential presented" };
-        return this.tokens.matches(cred.value) ? { ok: true } : { ok: false, reason: `token via ${cred.carrier} not recognised` };
+        return this.tokens.matches(cred.value) ? ADMITTED : { ok: false, reason: `token via ${cred.carrier} not recognised` };
+      }
       default:
         return assertNever(this.mode, "auth mode");
     }

@@ -2,16 +2,23 @@
 import type { Lane } from "../route/lanes.ts";
 
 /** RFC 9110 §7.6.1 hop-by-hop headers, plus what a proxy must not relay back (`set-cookie`) or recompute. */
-const DROPPED_FROM_UPSTREAM = new Set([
+const DROPPED_FROM_UPSTREAM = [
   "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer",
   "transfer-encoding", "upgrade", "set-cookie", "content-length", "alt-svc", "via", "server", "date",
-]);
+] as const;
 
+/** Deletes the dropped names in place; one native call each costs less than filtering every header in JS. */
+export function stripUpstreamHeaders(headers: Headers): void {
+  for (const name of DROPPED_FROM_UPSTREAM) headers.delete(name);
+}
+
+/**
+ * A native copy minus the dropped names: a fixed ~1 µs, where calling back into JS for every upstream header
+ * cost ~0.25 µs per header (1.4 µs for 5 headers; a real OpenAI answer carries ~20) on the 2-vCPU VM.
+ */
 export function relayHeaders(upstream: Headers): Headers {
-  const out = new Headers();
-  upstream.forEach((value, name) => {
-    if (!DROPPED_FROM_UPSTREAM.has(name)) out.append(name, value);
-  });
+  const out = new Headers(upstream);
+  stripUpstreamHeaders(out);
   return out;
 }
 

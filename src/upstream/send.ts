@@ -29,14 +29,28 @@ export type SendOutcome =
   | { readonly kind: "failed"; readonly error: GatewayError; readonly headers?: Record<string, string> }
   | { readonly kind: "client_gone" };
 
+/** Egress URLs per lane, by op and stream: `new URL()` per request cost ~0.2 µs for a constant (2-vCPU VM). */
+const egressUrls = new WeakMap<Lane, Map<string, URL>>();
+
+/** The URL is shared between requests: read it, never mutate it. */
 export function egressUrl(lane: Lane, op: Operation, stream: boolean): URL {
-  const path = op === "generate" && lane.provider.path !== undefined
-    ? lane.provider.path
-    : lane.protocol.egressPath(op, lane.upstreamModel, stream);
-  return new URL(lane.provider.baseUrl + path);
+  let byOp = egressUrls.get(lane);
+  if (byOp === undefined) egressUrls.set(lane, byOp = new Map());
+  const key = stream ? `${op} stream` : op;
+  let url = byOp.get(key);
+  if (url === undefined) {
+    const path = op === "generate" && lane.provider.path !== undefined
+      ? lane.provider.path
+      : lane.protocol.egressPath(op, lane.upstreamModel, stream);
+    byOp.set(key, url = new URL(lane.provider.baseUrl + path));
+  }
+  return url;
 }
 
-async function credentialHeaders(rt: Runtime, a: SendInput, url: URL): Promise<Record<string, string>> {
+type Credentials = Record<string, string>;
+
+/** Synchronous unless SigV4 signs, so an unsigned request awaits nothing here. */
+function credentialHeaders(rt: Runtime, a: SendInput, url: URL): Credentials | Promise<Credentials> {
   const { lane } = a;
   const style: CredentialStyle = lane.provider.auth;
   if (a.passthrough !== undefined) {
@@ -66,14 +80,13 @@ async function credentialHeaders(rt: Runtime, a: SendInput, url: URL): Promise<R
 export async function send(rt: Runtime, a: SendInput): Promise<SendOutcome> {
   const { lane } = a;
   const url = egressUrl(lane, a.op, a.stream);
-  const headers: Record<string, string> = {
-    ...(a.sameProtocol ? forwardedCallerHeaders(lane, a.callerHeaders) : {}),
-    "content-type": "application/json",
-    accept: a.stream ? lane.protocol.streamContentType : "application/json",
-    "accept-encoding": "identity",
-    "x-request-id": a.requestId,
-  };
-  Object.assign(headers, await credentialHeaders(rt, a, url));
+  const headers: Record<string, string> = a.sameProtocol ? forwardedCallerHeaders(lane, a.callerHeaders) : {};
+  headers["content-type"] = "application/json";
+  headers["accept"] = a.stream ? lane.protocol.streamContentType : "application/json";
+  headers["accept-encoding"] = "identity";
+  headers["x-request-id"] = a.requestId;
+  const creds = credentialHeaders(rt, a, url);
+  Object.assign(headers, creds instanceof Promise ? await creds : creds);
 
   const started = Bun.nanoseconds();
   let res: Response;
