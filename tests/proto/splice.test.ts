@@ -32,3 +32,11 @@ describe("setTopLevel", () => {
     expect(spans).toEqual([["-1.5e3"], ["true"], ['"q\\"}"'], ["[[1],[2]]"], ["null"]]);
   });
 });
+
+test("escaped quotes and runs of backslashes end strings exactly where JSON.parse says", () => {
+  for (const v of ['a\\"b', "a\\\\", "\\\\\\\"x", '"', "\\", "é\\\"😀\\\\"]) {
+    const body = JSON.stringify({ before: v, model: "old", after: [v, { model: v }] });
+    const out = setTopLevel(body, "model", '"new"');
+    expect(JSON.parse(out)).toEqual({ before: v, model: "new", after: [v, { model: v }] });
+  }
+});
