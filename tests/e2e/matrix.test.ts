@@ -12,7 +12,10 @@ import { CALLER_TOKEN, LANE_ENV, sixProtocolYaml, startGateway, type TestGateway
 
 let gw: TestGateway;
 beforeAll(async () => {
-  const tools = PROTOCOL_NAMES.map((p) => `  tool-${p}: { provider: up-${p}, upstream_model: "${p === "bedrock" ? "vendor.model-v1:0" : `upstream-${p}`}@tool=get_weather" }`);
+  const tools = PROTOCOL_NAMES.flatMap((p) => [
+    `  tool-${p}: { provider: up-${p}, upstream_model: "${p === "bedrock" ? "vendor.model-v1:0" : `upstream-${p}`}@tool=get_weather" }`,
+    `  busy-${p}: { provider: up-${p}, upstream_model: "upstream-${p}@status=429@retry-after=7" }`,
+  ]);
   gw = await startGateway({ yaml: (m) => sixProtocolYaml(m).replace("models:\n", `models:\n${tools.join("\n")}\n`), env: LANE_ENV });
 });
 afterAll(() => gw.stop());
@@ -90,7 +93,7 @@ const drivers: Record<ProtocolName, Driver> = {
     const c = new CohereClientV2({ token: CALLER_TOKEN, environment: gw.url });
     const params = { model, messages: [{ role: "user" as const, content: PROMPT }], ...(tools && { tools: [{ type: "function" as const, function: { name: "get_weather", parameters: SCHEMA } }] }) };
     if (!stream) {
-      const r = await c.chat(params);
+      const r = await c.chat(params, { maxRetries: 0 });
       const tc = r.message.toolCalls?.[0];
       const text = (r.message.content ?? []).map((p) => (p.type === "text" ? p.text : "")).join("");
       return { text, ...(tc && { call: { name: tc.function?.name ?? "", args: JSON.parse(tc.function?.arguments ?? "{}") } }) };
@@ -109,19 +112,32 @@ const drivers: Record<ProtocolName, Driver> = {
 
 const ARGS = { city: "Paris", days: 3, note: "naïve 😀" };
 
+/** How each SDK reports an upstream rate limit: its own typed error with the status it knows. */
+function rateLimited(caller: ProtocolName, e: unknown): boolean {
+  const err = e as { status?: number; statusCode?: number; name?: string; constructor: { name: string } };
+  switch (caller) {
+    case "openai": case "responses": case "anthropic": return err.constructor.name === "RateLimitError" && err.status === 429;
+    case "gemini": return err.constructor.name === "ApiError" && err.status === 429;
+    case "bedrock": return err.name === "ThrottlingException";
+    case "cohere": return err.constructor.name === "TooManyRequestsError" && err.statusCode === 429;
+  }
+}
+
 describe.each(PROTOCOL_NAMES)("%s caller", (caller) => {
-  test.each(PROTOCOL_NAMES)(`→ %s lane: text and tool use, streaming and not`, async (lane) => {
+  test.each(PROTOCOL_NAMES)(`→ %s lane: text and tool use, streaming and not, and a native rate-limit error`, async (lane) => {
     const got = {
       text: await drivers[caller](`pool-${lane}`, false, false),
       textStream: await drivers[caller](`pool-${lane}`, true, false),
       tool: await drivers[caller](`tool-${lane}`, false, true),
       toolStream: await drivers[caller](`tool-${lane}`, true, true),
+      rateLimit: await drivers[caller](`busy-${lane}`, false, false).then(() => false, (e: unknown) => rateLimited(caller, e)),
     };
     const text = `Hello from the busbar demo upstream (${lane}). You said: ${PROMPT}`;
     const call = { name: "get_weather", args: ARGS };
     expect(got).toEqual({
       text: { text }, textStream: { text },
       tool: { text: "", call }, toolStream: { text: "", call },
+      rateLimit: true,
     });
   });
 });
