@@ -1,5 +1,6 @@
 // The reasoning effort table (protocols.md §10.3), in one place for every codec: words map to thinking budgets
 // (AN/GM write) and budgets back to words (OA/RS write).
+import type { Ledger } from "./ledger.ts";
 import type { ReasoningAsk, ReasoningEffort } from "./request.ts";
 
 /** §10.3's operator-tunable table (ascending, > 0), at its defaults. */
@@ -25,4 +26,33 @@ export function effortOf(ask: ReasoningAsk): ReasoningEffort {
   if ("effort" in ask) return ask.effort;
   for (const word of DESCENDING) if (ask.budget >= EFFORT_BUDGET[word]) return word;
   return "minimal";
+}
+
+/** Claude's smallest accepted thinking budget (Anthropic, and Claude on Bedrock per spec README D4). */
+export const MIN_THINKING_BUDGET = 1024;
+
+/**
+ * protocols.md §10.3, the Claude write rule shared by the Anthropic and Bedrock writers: the ask crosses only to a
+ * reasoning lane; the budget is capped at `maxTokens − 1024` and dropped below 1024, each recorded. The caller
+ * still applies its own wire-specific continuation check.
+ */
+export function claudeThinkingBudget(
+  ask: ReasoningAsk | undefined, laneReasoning: boolean, maxTokens: number, ledger: Ledger,
+): number | undefined {
+  if (ask === undefined) return undefined;
+  if (!laneReasoning) {
+    ledger.add("reasoning", "capability_gate");
+    return undefined;
+  }
+  let budget = budgetOf(ask);
+  const cap = maxTokens - MIN_THINKING_BUDGET;
+  if (budget > cap) {
+    budget = cap;
+    ledger.add("reasoning", "clamped");
+  }
+  if (budget < MIN_THINKING_BUDGET) {
+    ledger.add("reasoning", "clamped");
+    return undefined;
+  }
+  return budget;
 }

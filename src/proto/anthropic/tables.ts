@@ -83,5 +83,3 @@ export function kindOfErrorType(type: string | null | undefined): ErrorKind | un
 
 // ---- reasoning ----
 
-/** AN rejects a thinking budget below this, and wants `max_tokens` to exceed the budget. */
-export const MIN_THINKING_BUDGET = 1024;

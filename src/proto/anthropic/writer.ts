@@ -4,12 +4,11 @@
 import type { Block } from "../../ir/content.ts";
 import type { ErrorContext, ErrorKind, GatewayError, RenderedError } from "../../ir/errors.ts";
 import type { Ledger } from "../../ir/ledger.ts";
-import { budgetOf } from "../../ir/reasoning.ts";
+import { claudeThinkingBudget } from "../../ir/reasoning.ts";
 import type { IrRequest, IrTool } from "../../ir/request.ts";
 import type { EgressOptions, JsonObject } from "../codec.ts";
 import { jsonError } from "../types.ts";
 import { cached, writeMedia } from "./blocks.ts";
-import { MIN_THINKING_BUDGET } from "./tables.ts";
 
 /** Status and type per error kind; a missing kind is a compile error. */
 const STATUS_AND_TYPE = {
@@ -238,21 +237,8 @@ function writeToolChoice(ir: IrRequest, hasTools: boolean, thinking: boolean, le
 
 /** §10.3 AN write: the budget, capped at max_tokens − 1024; dropped below 1024 or when AN would reject it. */
 function thinkingBudget(ir: IrRequest, lane: EgressOptions, maxTokens: number, turns: Turn[], ledger: Ledger): number | undefined {
-  if (ir.reasoning === undefined) return undefined;
-  if (!lane.reasoning) {
-    ledger.add("reasoning", "capability_gate");
-    return undefined;
-  }
-  let budget = budgetOf(ir.reasoning);
-  const cap = maxTokens - MIN_THINKING_BUDGET;
-  if (budget > cap) {
-    budget = cap;
-    ledger.add("reasoning", "clamped");
-  }
-  if (budget < MIN_THINKING_BUDGET) {
-    ledger.add("reasoning", "clamped");
-    return undefined;
-  }
+  const budget = claudeThinkingBudget(ir.reasoning, lane.reasoning, maxTokens, ledger);
+  if (budget === undefined) return undefined;
   // A tool-use continuation whose assistant turn lacks its signed thinking is rejected with thinking on.
   const lastAssistant = turns.findLast((t) => t.role === "assistant");
   if (lastAssistant && lastAssistant.content.some((b) => b.type === "tool_use")

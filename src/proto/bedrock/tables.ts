@@ -160,5 +160,3 @@ export function documentName(name: string): string {
 
 // ---- reasoning ----
 
-/** Claude (the D4 reasoning family on Bedrock) rejects a thinking budget below this, and wants maxTokens above it. */
-export const MIN_THINKING_BUDGET = 1024;

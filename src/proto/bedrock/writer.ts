@@ -5,12 +5,12 @@
 import type { Block, Cache } from "../../ir/content.ts";
 import type { ErrorContext, ErrorKind, GatewayError, RenderedError } from "../../ir/errors.ts";
 import type { Ledger } from "../../ir/ledger.ts";
-import { budgetOf } from "../../ir/reasoning.ts";
+import { claudeThinkingBudget } from "../../ir/reasoning.ts";
 import type { IrRequest } from "../../ir/request.ts";
 import type { EgressOptions, JsonObject } from "../codec.ts";
 import { jsonError } from "../types.ts";
 import { type WriteState, writeBlock } from "./blocks.ts";
-import { MIN_THINKING_BUDGET, writeCachePoint } from "./tables.ts";
+import { writeCachePoint } from "./tables.ts";
 
 /** Status and type per error kind; a missing kind is a compile error. */
 const STATUS_AND_EXCEPTION = {
@@ -196,21 +196,8 @@ function writeToolConfig(ir: IrRequest, thinking: boolean, st: WriteState, cache
 
 /** §10.3 write (Anthropic's rules, Claude being the D4 family): capped at maxTokens − 1024, dropped below 1024. */
 function thinkingBudget(ir: IrRequest, lane: EgressOptions, maxTokens: number, turns: Turn[], ledger: Ledger): number | undefined {
-  if (ir.reasoning === undefined) return undefined;
-  if (!lane.reasoning) {
-    ledger.add("reasoning", "capability_gate");
-    return undefined;
-  }
-  let budget = budgetOf(ir.reasoning);
-  const cap = maxTokens - MIN_THINKING_BUDGET;
-  if (budget > cap) {
-    budget = cap;
-    ledger.add("reasoning", "clamped");
-  }
-  if (budget < MIN_THINKING_BUDGET) {
-    ledger.add("reasoning", "clamped");
-    return undefined;
-  }
+  const budget = claudeThinkingBudget(ir.reasoning, lane.reasoning, maxTokens, ledger);
+  if (budget === undefined) return undefined;
   // A tool-use continuation whose assistant turn lacks its signed reasoning is rejected with thinking on.
   const lastAssistant = turns.findLast((t) => t.role === "assistant");
   if (lastAssistant && lastAssistant.units.some((u) => "toolUse" in u.block) && !lastAssistant.units.some((u) => "reasoningContent" in u.block)) {
