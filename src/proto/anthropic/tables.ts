@@ -80,6 +80,3 @@ export function kindOfErrorType(type: string | null | undefined): ErrorKind | un
     default: return undefined;
   }
 }
-
-// ---- reasoning ----
-

@@ -157,6 +157,3 @@ export function documentFormatOf(mediaType: string): string | undefined {
 export function documentName(name: string): string {
   return name.replace(/[^A-Za-z0-9\s\-()[\]]/g, "-").replace(/\s+/g, " ").trim().slice(0, 200) || "document";
 }
-
-// ---- reasoning ----
-
