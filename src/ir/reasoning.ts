@@ -56,3 +56,29 @@ export function claudeThinkingBudget(
   }
   return budget;
 }
+
+/**
+ * Claude's sampling rules, shared by the Anthropic and Bedrock writers: temperature is clamped to 0–1 (§6.1), and
+ * with thinking on only temperature 1 is accepted, with no top_p or top_k (§10.3). Each drop is recorded; the
+ * caller writes what comes back under its own field names.
+ */
+export function claudeSampling(
+  ir: { temperature?: number; topP?: number; topK?: number }, thinking: boolean, ledger: Ledger,
+): { temperature?: number; topP?: number; topK?: number } {
+  const out: { temperature?: number; topP?: number; topK?: number } = {};
+  if (ir.temperature !== undefined) {
+    const t = Math.min(1, Math.max(0, ir.temperature));
+    if (t !== ir.temperature) ledger.add("temperature", "clamped");
+    if (thinking && t !== 1) ledger.add("temperature", "capability_gate");
+    else out.temperature = t;
+  }
+  if (ir.topP !== undefined) {
+    if (thinking) ledger.add("top_p", "capability_gate");
+    else out.topP = ir.topP;
+  }
+  if (ir.topK !== undefined) {
+    if (thinking) ledger.add("top_k", "capability_gate");
+    else out.topK = ir.topK;
+  }
+  return out;
+}

@@ -4,7 +4,7 @@
 import type { Block } from "../../ir/content.ts";
 import type { ErrorContext, ErrorKind, GatewayError, RenderedError } from "../../ir/errors.ts";
 import type { Ledger } from "../../ir/ledger.ts";
-import { claudeThinkingBudget } from "../../ir/reasoning.ts";
+import { claudeSampling, claudeThinkingBudget } from "../../ir/reasoning.ts";
 import type { IrRequest, IrTool } from "../../ir/request.ts";
 import type { EgressOptions, JsonObject } from "../codec.ts";
 import { jsonError } from "../types.ts";
@@ -65,22 +65,10 @@ export function writeRequest(ir: IrRequest, lane: EgressOptions, ledger: Ledger)
   const choice = writeToolChoice(ir, tools.length > 0, thinking, ledger);
   if (choice !== undefined) out.tool_choice = choice;
 
-  // §6.1: AN rejects temperature outside 0–1. §10.3: with thinking on, only temperature 1 is accepted, and no
-  // top_p / top_k.
-  if (ir.temperature !== undefined) {
-    const t = Math.min(1, Math.max(0, ir.temperature));
-    if (t !== ir.temperature) ledger.add("temperature", "clamped");
-    if (thinking && t !== 1) ledger.add("temperature", "capability_gate");
-    else out.temperature = t;
-  }
-  if (ir.topP !== undefined) {
-    if (thinking) ledger.add("top_p", "capability_gate");
-    else out.top_p = ir.topP;
-  }
-  if (ir.topK !== undefined) {
-    if (thinking) ledger.add("top_k", "capability_gate");
-    else out.top_k = ir.topK;
-  }
+  const sampling = claudeSampling(ir, thinking, ledger);
+  if (sampling.temperature !== undefined) out.temperature = sampling.temperature;
+  if (sampling.topP !== undefined) out.top_p = sampling.topP;
+  if (sampling.topK !== undefined) out.top_k = sampling.topK;
   if (ir.stop.length > 0) out.stop_sequences = ir.stop;
   if (ir.user !== undefined) out.metadata = { user_id: ir.user };
   if (lane.stream) out.stream = true;

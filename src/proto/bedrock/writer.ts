@@ -5,7 +5,7 @@
 import type { Block, Cache } from "../../ir/content.ts";
 import type { ErrorContext, ErrorKind, GatewayError, RenderedError } from "../../ir/errors.ts";
 import type { Ledger } from "../../ir/ledger.ts";
-import { claudeThinkingBudget } from "../../ir/reasoning.ts";
+import { claudeSampling, claudeThinkingBudget } from "../../ir/reasoning.ts";
 import type { IrRequest } from "../../ir/request.ts";
 import type { EgressOptions, JsonObject } from "../codec.ts";
 import { jsonError } from "../types.ts";
@@ -74,27 +74,18 @@ export function writeRequest(ir: IrRequest, lane: EgressOptions, ledger: Ledger)
     inference.maxTokens = maxTokens;
   } else if (ir.maxTokens !== undefined) inference.maxTokens = ir.maxTokens;
 
-  // §6.1: Converse rejects temperature outside 0–1. §10.3: with thinking on, only temperature 1, no top_p/top_k.
-  if (ir.temperature !== undefined) {
-    const t = Math.min(1, Math.max(0, ir.temperature));
-    if (t !== ir.temperature) ledger.add("temperature", "clamped");
-    if (thinking && t !== 1) ledger.add("temperature", "capability_gate");
-    else inference.temperature = t;
-  }
-  if (ir.topP !== undefined) {
-    if (thinking) ledger.add("top_p", "capability_gate");
-    else inference.topP = ir.topP;
-  }
+  // Claude's rules (§6.1, §10.3); top_k is judged below, where it is written, so the ledger keeps its order.
+  const sampling = claudeSampling({ temperature: ir.temperature, topP: ir.topP }, thinking, ledger);
+  if (sampling.temperature !== undefined) inference.temperature = sampling.temperature;
+  if (sampling.topP !== undefined) inference.topP = sampling.topP;
   if (ir.stop.length > 0) inference.stopSequences = ir.stop;
   if (Object.keys(inference).length > 0) out.inferenceConfig = inference;
 
   const toolConfig = writeToolConfig(ir, thinking, st, cache);
   if (toolConfig !== undefined) out.toolConfig = toolConfig;
 
-  if (ir.topK !== undefined) {
-    if (thinking) ledger.add("top_k", "capability_gate");
-    else amrf.top_k = ir.topK;
-  }
+  const topK = claudeSampling({ topK: ir.topK }, thinking, ledger).topK;
+  if (topK !== undefined) amrf.top_k = topK;
   if (Object.keys(amrf).length > 0) out.additionalModelRequestFields = amrf;
 
   // No Converse analog (§6.1; structured output per D5).
