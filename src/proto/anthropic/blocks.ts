@@ -1,6 +1,7 @@
 // Anthropic content blocks ↔ IR blocks (protocols.md §6.3), shared by the request and response paths: cache
 // markers, citations (§7.3), media sources, signatures (§10.4: readers unwrap, caller-facing writers wrap).
 import * as v from "valibot";
+import { parse } from "../check.ts";
 import type { Block, Cache, Citation, Media } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
 import { unwrapSignature } from "../../ir/signature.ts";
@@ -74,17 +75,17 @@ export function writeResponseCitation(c: Citation): unknown {
 function readMedia(raw: v.InferOutput<typeof Source>, document: boolean): Media {
   switch (raw.type) {
     case "base64": {
-      const s = v.parse(Base64Source, raw);
+      const s = parse(Base64Source, raw);
       return { kind: "base64", mediaType: s.media_type, data: s.data };
     }
     case "url": {
-      const s = v.parse(UrlSource, raw);
+      const s = parse(UrlSource, raw);
       // A document URL source is a PDF by definition (URLPDFSource).
       return document ? { kind: "url", url: s.url, mediaType: "application/pdf" } : { kind: "url", url: s.url };
     }
     case "text": {
       // Plain-text documents travel as base64 text/plain so other protocols can carry them as a file.
-      const s = v.parse(TextSource, raw);
+      const s = parse(TextSource, raw);
       return { kind: "base64", mediaType: "text/plain", data: Buffer.from(s.data, "utf8").toString("base64") };
     }
     default:
@@ -117,7 +118,7 @@ export function writeMedia(m: Media, document: boolean): JsonObject | undefined 
 export function readBlock(raw: AnyBlock, at: string, ledger: Ledger): Block | undefined {
   switch (raw.type) {
     case "text": {
-      const b = isTextBlock(raw) ? raw : v.parse(TextBlock, raw);
+      const b = isTextBlock(raw) ? raw : parse(TextBlock, raw);
       const out: Block = { kind: "text", text: b.text };
       const c = readCache(b.cache_control);
       if (c) out.cache = c;
@@ -125,14 +126,14 @@ export function readBlock(raw: AnyBlock, at: string, ledger: Ledger): Block | un
       return out;
     }
     case "image": {
-      const b = v.parse(ImageBlock, raw);
+      const b = parse(ImageBlock, raw);
       const out: Block = { kind: "image", source: readMedia(b.source, false) };
       const c = readCache(b.cache_control);
       if (c) out.cache = c;
       return out;
     }
     case "document": {
-      const b = v.parse(DocumentBlock, raw);
+      const b = parse(DocumentBlock, raw);
       const out: Block = { kind: "document", source: readMedia(b.source, true) };
       if (typeof b.title === "string") out.title = b.title;
       const c = readCache(b.cache_control);
@@ -142,7 +143,7 @@ export function readBlock(raw: AnyBlock, at: string, ledger: Ledger): Block | un
       return out;
     }
     case "thinking": {
-      const b = isThinkingBlock(raw) ? raw : v.parse(ThinkingBlock, raw);
+      const b = isThinkingBlock(raw) ? raw : parse(ThinkingBlock, raw);
       const out: Block = { kind: "thinking", text: b.thinking };
       if (typeof b.signature === "string" && b.signature !== "") out.signature = unwrapSignature(b.signature, "anthropic");
       const c = readCache(b.cache_control);
@@ -150,7 +151,7 @@ export function readBlock(raw: AnyBlock, at: string, ledger: Ledger): Block | un
       return out;
     }
     case "redacted_thinking": {
-      const b = v.parse(RedactedThinkingBlock, raw);
+      const b = parse(RedactedThinkingBlock, raw);
       const sig = unwrapSignature(b.data, "anthropic");
       const out: Block = { kind: "redacted_thinking", data: sig.value, origin: sig.origin };
       const c = readCache(b.cache_control);
@@ -158,14 +159,14 @@ export function readBlock(raw: AnyBlock, at: string, ledger: Ledger): Block | un
       return out;
     }
     case "tool_use": {
-      const b = isToolUseBlock(raw) ? raw : v.parse(ToolUseBlock, raw);
+      const b = isToolUseBlock(raw) ? raw : parse(ToolUseBlock, raw);
       const out: Block = { kind: "tool_use", id: b.id, name: b.name, input: b.input ?? {} };
       const c = readCache(b.cache_control);
       if (c) out.cache = c;
       return out;
     }
     case "tool_result": {
-      const b = isToolResultBlock(raw) ? raw : v.parse(ToolResultBlock, raw);
+      const b = isToolResultBlock(raw) ? raw : parse(ToolResultBlock, raw);
       const content: Block[] = [];
       if (typeof b.content === "string") content.push({ kind: "text", text: b.content });
       else if (b.content) {

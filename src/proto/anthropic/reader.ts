@@ -3,6 +3,7 @@
 // `tool` message (order kept); server tools and every unmodeled top-level key go to `extra`; what has no IR form
 // at all is recorded in the ledger under its native path.
 import * as v from "valibot";
+import { parse } from "../check.ts";
 import type { Block } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
 import type { IrMessage, IrRequest, IrTool, ToolChoice } from "../../ir/request.ts";
@@ -35,7 +36,7 @@ export function readRequest(body: JsonObject, ctx: ReadContext): IrRequest {
     const server: unknown[] = [];
     req.tools.forEach((t, k) => {
       if (typeof t.type === "string" && t.type !== "custom") { server.push(t); return; }
-      ir.tools.push(readTool(v.parse(Tool, t), `tools[${k}]`, ledger));
+      ir.tools.push(readTool(parse(Tool, t), `tools[${k}]`, ledger));
     });
     // Server tools (web search, code execution, …) run only at Anthropic: a foreign writer records them.
     if (server.length > 0) extra.tools = server;
@@ -72,7 +73,7 @@ function parseRequest(body: JsonObject) {
   const shell = v.safeParse(RequestShell, body);
   const messages = shell.success ? hotMessages(shell.output.messages) : undefined;
   if (shell.success && messages !== undefined) return { ...shell.output, messages };
-  return v.parse(Request, body);
+  return parse(Request, body);
 }
 
 /** A user turn: `tool_result` blocks become `tool` messages; the blocks between them stay user messages, in order. */

@@ -1,6 +1,7 @@
 // Anthropic Messages responses (protocols.md §7): upstream body → IR, and IR → the body an Anthropic caller gets
 // on a cross hop (§7.1: `msg_01` + 24 base62, serving model kept, signatures wrapped per §10.4).
 import * as v from "valibot";
+import { parse } from "../check.ts";
 import type { Block } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
 import type { IrResponse } from "../../ir/response.ts";
@@ -11,7 +12,7 @@ import { readStop, readUsage, writeStop, writeUsage } from "./tables.ts";
 import { Response } from "./wire.ts";
 
 export function readResponse(body: JsonObject, ledger: Ledger): IrResponse {
-  const res = v.parse(Response, body);
+  const res = parse(Response, body);
   const content: Block[] = [];
   res.content.forEach((raw, i) => {
     const b = readBlock(raw, `content[${i}]`, ledger);

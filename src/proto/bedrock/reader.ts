@@ -5,6 +5,7 @@
 // promptVariables, requestMetadata, outputConfig, …) go to `extra`. The body carries neither model nor stream:
 // the route does (§1), so `stream` reads false and the seam decides.
 import * as v from "valibot";
+import { parse } from "../check.ts";
 import type { Block } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
 import type { IrMessage, IrRequest, IrTool } from "../../ir/request.ts";
@@ -81,7 +82,7 @@ function parseRequest(body: JsonObject) {
   const shell = v.safeParse(RequestShell, body);
   const messages = shell.success && shell.output.messages ? hotMessages(shell.output.messages) : undefined;
   if (shell.success && (messages !== undefined || shell.output.messages == null)) return { ...shell.output, messages };
-  return v.parse(Request, body);
+  return parse(Request, body);
 }
 
 /** A user turn: `toolResult` blocks become `tool` messages; the blocks between them stay user messages, in order. */

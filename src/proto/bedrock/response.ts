@@ -2,6 +2,7 @@
 // cross hop (§7.1: `{output:{message},stopReason,usage,metrics}`; no id in the body — the caller's request id is
 // the `x-amzn-RequestId` header the seam mints; never empty content; signatures wrapped per §10.4).
 import * as v from "valibot";
+import { parse } from "../check.ts";
 import type { Block } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
 import type { IrResponse } from "../../ir/response.ts";
@@ -12,7 +13,7 @@ import { readStop, readUsage, writeStop, writeUsage } from "./tables.ts";
 import { Response } from "./wire.ts";
 
 export function readResponse(body: JsonObject, ledger: Ledger): IrResponse {
-  const res = v.parse(Response, body);
+  const res = parse(Response, body);
   const content = res.output.message ? readBlocks(res.output.message.content, "output.message.content", ledger) : [];
   const ir: IrResponse = { content, usage: readUsage(res.usage), logprobs: [] };
   const stop = readStop(res.stopReason);

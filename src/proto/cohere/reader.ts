@@ -4,6 +4,7 @@
 // `safety_mode`, `logprobs`: own protocol only, §6.1; `thinking`: not carried in v1, D4) and every other unmodeled
 // top-level key go to `extra`; what has no IR form at all is recorded under its native path.
 import * as v from "valibot";
+import { parse } from "../check.ts";
 import type { Block } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
 import { isIntegerLexeme, rawNumberValue, type RawNumber } from "../../ir/number.ts";
@@ -17,7 +18,7 @@ import {
 } from "./wire.ts";
 
 export function readRequest(body: JsonObject, ctx: ReadContext): IrRequest {
-  const req = v.parse(Request, body);
+  const req = parse(Request, body);
   const { ledger } = ctx;
   const ir: IrRequest = { system: [], messages: [], tools: [], stop: [], stream: req.stream === true, extra: { source: "cohere", fields: {} } };
 

@@ -4,6 +4,7 @@
 // Write: as the request writer does, text before the first tool call is the `tool_plan`; thinking reaches the
 // caller as cohere-ai v8's `{type:"thinking"}` content only on pools that opt in (spec README D11, §10.3).
 import * as v from "valibot";
+import { parse } from "../check.ts";
 import type { Ledger } from "../../ir/ledger.ts";
 import type { IrResponse } from "../../ir/response.ts";
 import type { JsonObject, ResponseContext } from "../codec.ts";
@@ -12,7 +13,7 @@ import { argumentsText, readStop, readUsage, writeStop, writeUsage } from "./tab
 import { Response } from "./wire.ts";
 
 export function readResponse(body: JsonObject, ledger: Ledger): IrResponse {
-  const res = v.parse(Response, body);
+  const res = parse(Response, body);
   const m = res.message;
   const content = assistantBlocks(m.content, m.tool_plan, m.tool_calls, "message", ledger);
   if (m.citations && m.citations.length > 0) ledger.add("message.citations", "no_target_analog");

@@ -3,6 +3,7 @@
 // hosted tools and unmodeled knobs go to `extra` (a Gemini lane writes them back; others record them), and what has
 // no IR form at all is recorded in the ledger under its native path (`contents[2].parts[0]`).
 import * as v from "valibot";
+import { parse } from "../check.ts";
 import type { Block } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
 import { isIntegerLexeme, type RawNumber } from "../../ir/number.ts";
@@ -19,7 +20,7 @@ import {
 } from "./wire.ts";
 
 export function readRequest(body: JsonObject, ctx: ReadContext): IrRequest {
-  const req = v.parse(Request, body);
+  const req = parse(Request, body);
   const { ledger } = ctx;
   // The stream switch is the URL's action, which the seam knows; a Gemini body never says.
   const ir: IrRequest = { system: [], messages: [], tools: [], stop: [], stream: false, extra: { source: "gemini", fields: {} } };

@@ -2,6 +2,7 @@
 // on a cross hop (§7.1: `responseId` 16 base62, serving model as `modelVersion`, signatures wrapped per §10.4, one
 // empty text part rather than none).
 import * as v from "valibot";
+import { parse } from "../check.ts";
 import type { Block, Citation } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
 import type { IrResponse } from "../../ir/response.ts";
@@ -12,7 +13,7 @@ import { readCitations, readLogprobs, readStop, readUsage, writeCitation, writeL
 import { Response } from "./wire.ts";
 
 export function readResponse(body: JsonObject, ledger: Ledger): IrResponse {
-  const res = v.parse(Response, body);
+  const res = parse(Response, body);
   const cand = res.candidates?.[0];
   const content = readModelParts(cand?.content?.parts ?? [], "candidates[0].content.parts", ledger, (n) => String(n));
   const citations = readCitations(cand?.citationMetadata);

@@ -2,6 +2,7 @@
 // messages become IR `tool` messages; every unmodeled top-level key goes to `extra`; what has no IR form at all is
 // recorded in the ledger under its native path (`messages[2].audio`, `reasoning_effort`).
 import * as v from "valibot";
+import { parse } from "../check.ts";
 import type { Block } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
 import { isIntegerLexeme, type RawNumber } from "../../ir/number.ts";
@@ -18,7 +19,7 @@ import {
 } from "./wire.ts";
 
 export function readRequest(body: JsonObject, ctx: ReadContext): IrRequest {
-  const req = v.parse(Request, body);
+  const req = parse(Request, body);
   const { ledger } = ctx;
   const ir: IrRequest = { system: [], messages: [], tools: [], stop: [], stream: req.stream === true, extra: { source: "openai", fields: {} } };
 
@@ -31,7 +32,7 @@ export function readRequest(body: JsonObject, ctx: ReadContext): IrRequest {
     req.tools.forEach((t, k) => {
       // Custom (free-form grammar) tools have no IR form.
       if (t.type !== "function") { ledger.add(`tools[${k}]`, "no_target_analog"); return; }
-      const f = v.parse(FunctionTool, t).function;
+      const f = parse(FunctionTool, t).function;
       const tool: IrTool = { name: f.name, schema: f.parameters ?? {} };
       if (typeof f.description === "string") tool.description = f.description;
       if (typeof f.strict === "boolean") tool.strict = f.strict;
@@ -148,17 +149,17 @@ function readContent(raw: unknown, path: string, ledger: Ledger): Block[] {
         out.push(text(p.text));
         return;
       case "refusal":
-        out.push(text(v.parse(RefusalPart, p).refusal));
+        out.push(text(parse(RefusalPart, p).refusal));
         return;
       case "image_url": {
-        const { url, detail } = v.parse(ImagePart, p).image_url;
+        const { url, detail } = parse(ImagePart, p).image_url;
         if (detail && detail !== "auto") ledger.add(`${at}.image_url.detail`, "no_target_analog");
         const d = parseDataUrl(url);
         out.push({ kind: "image", source: d ? { kind: "base64", ...d } : { kind: "url", url } });
         return;
       }
       case "file": {
-        const f = v.parse(FilePart, p).file;
+        const f = parse(FilePart, p).file;
         const name = f.filename ? { name: f.filename } : {};
         if (f.file_data) {
           // The API takes a data URL; bare base64 is read as the PDF it almost always is.

@@ -3,6 +3,7 @@
 // `content`, tool calls with their exact argument text, and reasoning only as `reasoning_content` on pools that
 // opt in. Everything else is a ledger entry (`content[2]`, `choices[0].message.audio`).
 import * as v from "valibot";
+import { parse } from "../check.ts";
 import type { Block } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
 import type { IrResponse } from "../../ir/response.ts";
@@ -13,7 +14,7 @@ import { Response } from "./wire.ts";
 
 /** A chat completion → IR (§7): reasoning text first, then text, then tool calls; choice 0 only (n is 1). */
 export function readResponse(body: JsonObject, ledger: Ledger): IrResponse {
-  const res = v.parse(Response, body);
+  const res = parse(Response, body);
   const choice = res.choices[0];
   const content: Block[] = [];
   const m = choice?.message;

@@ -3,6 +3,7 @@
 // function_call) form one assistant turn; hosted tools, hosted tool choices and every unmodeled top-level key go
 // to `extra`; what has no IR form at all is recorded in the ledger under its native path.
 import * as v from "valibot";
+import { parse } from "../check.ts";
 import type { Block } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
 import { isEffort } from "../../ir/reasoning.ts";
@@ -18,7 +19,7 @@ import {
 } from "./wire.ts";
 
 export function readRequest(body: JsonObject, ctx: ReadContext): IrRequest {
-  const req = v.parse(Request, body);
+  const req = parse(Request, body);
   const { ledger } = ctx;
   const ir: IrRequest = { system: [], messages: [], tools: [], stop: [], stream: req.stream === true, extra: { source: "responses", fields: {} } };
   const extra = ir.extra.fields;
@@ -32,7 +33,7 @@ export function readRequest(body: JsonObject, ctx: ReadContext): IrRequest {
     const hosted: unknown[] = [];
     for (const t of req.tools) {
       if (typeOf(t) !== "function") { hosted.push(t); continue; }
-      const f = v.parse(FunctionTool, t);
+      const f = parse(FunctionTool, t);
       const tool: IrTool = { name: f.name, schema: f.parameters ?? {} };
       if (typeof f.description === "string") tool.description = f.description;
       if (typeof f.strict === "boolean") tool.strict = f.strict;
@@ -97,7 +98,7 @@ function readItems(items: unknown[], ir: IrRequest, ledger: Ledger): void {
         break;
       }
       case "reasoning": {
-        const block = readReasoning(v.parse(ReasoningItem, item));
+        const block = readReasoning(parse(ReasoningItem, item));
         if (block === undefined) ledger.add(path(), "no_target_analog");
         else append(ir.messages, "assistant", [block], true);
         break;
@@ -142,10 +143,10 @@ export function readParts(parts: unknown[], pathOf: (j: number) => string, ledge
         break;
       }
       case "refusal":
-        out.push(text(v.parse(RefusalPart, p).refusal));
+        out.push(text(parse(RefusalPart, p).refusal));
         break;
       case "input_image": {
-        const img = v.parse(InputImagePart, p);
+        const img = parse(InputImagePart, p);
         if (img.detail && img.detail !== "auto") ledger.add(`${at()}.detail`, "no_target_analog");
         if (img.image_url) {
           const d = parseDataUrl(img.image_url);
@@ -158,7 +159,7 @@ export function readParts(parts: unknown[], pathOf: (j: number) => string, ledge
         break;
       }
       case "input_file": {
-        const f = v.parse(InputFilePart, p);
+        const f = parse(InputFilePart, p);
         const name = f.filename ? { name: f.filename } : {};
         if (f.file_data) {
           // The API takes a data URL; bare base64 is read as the PDF it almost always is.

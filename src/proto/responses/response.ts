@@ -2,6 +2,7 @@
 // + `incomplete_details` ↔ stop reason (§7.2); usage per §5.3. Caller-facing ids are minted in the native format
 // (`resp_` + 48, items `msg_`/`fc_`/`rs_` + 48) and every signature handed out is wrapped with its origin (§10.4).
 import * as v from "valibot";
+import { parse } from "../check.ts";
 import type { Block } from "../../ir/content.ts";
 import type { IdMinter } from "../../ir/ids.ts";
 import type { Ledger } from "../../ir/ledger.ts";
@@ -14,7 +15,7 @@ import { readStop, readUsage, writeStop, writeUsage } from "./tables.ts";
 import { FunctionCallItem, OutputMessage, OutputTextPart, ReasoningItem, RefusalPart, Response, typeOf } from "./wire.ts";
 
 export function readResponse(body: JsonObject, ledger: Ledger): IrResponse {
-  const r = v.parse(Response, body);
+  const r = parse(Response, body);
   const content: Block[] = [];
   let sawCall = false;
   let sawRefusal = false;
@@ -22,31 +23,31 @@ export function readResponse(body: JsonObject, ledger: Ledger): IrResponse {
     const path = `output[${i}]`;
     switch (typeOf(item)) {
       case "message":
-        v.parse(OutputMessage, item).content.forEach((p, j) => {
+        parse(OutputMessage, item).content.forEach((p, j) => {
           const at = `${path}.content[${j}]`;
           const type = typeOf(p);
           if (type === "output_text") {
-            const t = v.parse(OutputTextPart, p);
+            const t = parse(OutputTextPart, p);
             if (t.annotations && t.annotations.length > 0) ledger.add(`${at}.annotations`, "no_target_analog");
             if (Array.isArray(t.logprobs) && t.logprobs.length > 0) ledger.add(`${at}.logprobs`, "no_target_analog");
             content.push({ kind: "text", text: t.text });
           } else if (type === "refusal") {
             sawRefusal = true;
-            content.push({ kind: "text", text: v.parse(RefusalPart, p).refusal });
+            content.push({ kind: "text", text: parse(RefusalPart, p).refusal });
           } else {
             ledger.add(at, "no_target_analog");
           }
         });
         return;
       case "function_call": {
-        const c = v.parse(FunctionCallItem, item);
+        const c = parse(FunctionCallItem, item);
         sawCall = true;
         content.push({ kind: "tool_use", id: c.call_id, name: c.name, input: parseArguments(c.arguments, () => `${path}.arguments`, ledger), inputText: c.arguments });
         return;
       }
       case "reasoning": {
         // A reasoning item without text or encrypted_content (the default unless `include` asks) carries nothing.
-        const block = readReasoning(v.parse(ReasoningItem, item));
+        const block = readReasoning(parse(ReasoningItem, item));
         if (block !== undefined) content.push(block);
         return;
       }

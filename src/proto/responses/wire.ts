@@ -2,6 +2,7 @@
 // (STYLE habit 4). Field names follow the openai SDK's `resources/responses/responses.d.ts`. Unknown fields pass
 // validation: the request's go to `extra`; inside items and parts they are stripped (or recorded by the reader).
 import * as v from "valibot";
+import { parse } from "../check.ts";
 
 export const RESPONSES_PATH = "/v1/responses";
 
@@ -80,7 +81,7 @@ const isObj = (x: unknown): x is object => typeof x === "object" && x !== null;
 
 export function parseMessageItem(x: unknown): { role: Role; content: unknown } {
   if (isObj(x) && "role" in x && "content" in x && isRole(x.role)) return { role: x.role, content: x.content };
-  return v.parse(MessageItem, x);
+  return parse(MessageItem, x);
 }
 
 export function parseFunctionCall(x: unknown): { call_id: string; name: string; arguments: string } {
@@ -88,12 +89,12 @@ export function parseFunctionCall(x: unknown): { call_id: string; name: string; 
     const { call_id, name, arguments: args } = x;
     if (typeof call_id === "string" && typeof name === "string" && typeof args === "string") return { call_id, name, arguments: args };
   }
-  return v.parse(FunctionCallItem, x);
+  return parse(FunctionCallItem, x);
 }
 
 export function parseFunctionOutput(x: unknown): { call_id: string; output: unknown } {
   if (isObj(x) && "call_id" in x && "output" in x && typeof x.call_id === "string") return { call_id: x.call_id, output: x.output };
-  return v.parse(FunctionCallOutputItem, x);
+  return parse(FunctionCallOutputItem, x);
 }
 
 /** `input_text` / `output_text` → its text and whether it carries annotations. */
@@ -102,8 +103,8 @@ export function parseTextPart(x: unknown, type: "input_text" | "output_text"): {
     const a = "annotations" in x ? x.annotations : undefined;
     if (a === undefined || a === null || Array.isArray(a)) return { text: x.text, annotated: Array.isArray(a) && a.length > 0 };
   }
-  if (type === "input_text") return { text: v.parse(InputTextPart, x).text, annotated: false };
-  const t = v.parse(OutputTextPart, x);
+  if (type === "input_text") return { text: parse(InputTextPart, x).text, annotated: false };
+  const t = parse(OutputTextPart, x);
   return { text: t.text, annotated: (t.annotations?.length ?? 0) > 0 };
 }
 
