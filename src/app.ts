@@ -4,6 +4,7 @@ import type { Runtime } from "./runtime.ts";
 import { requestIdFrom, serverTiming, type RequestContext } from "./ingress/context.ts";
 import { dialectOfPath, discoveryDialect } from "./ingress/dialect.ts";
 import { getModel, listModels } from "./ingress/discovery.ts";
+import { laneUsable, statsView } from "./observe/stats.ts";
 import { handleGenerate, type IngressRoute } from "./ingress/generate.ts";
 import { decodeOnce, parseBedrockModel, parseGeminiRoute, queryParam, rawPath } from "./ingress/paths.ts";
 import { authFailureResponse, errorResponse } from "./ingress/respond.ts";
@@ -100,7 +101,13 @@ export function createApp(rt: Runtime): Hono<Env> {
     }
   };
 
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  // Open, side-effect free (platform.md §5.1): 503 once no lane can take a request.
+  app.get("/healthz", (c) => {
+    const now = rt.now().getTime();
+    return [...rt.resolver.lanes.values()].some((l) => laneUsable(l, now))
+      ? c.json({ status: "ok" })
+      : c.json({ status: "no usable lanes" }, 503);
+  });
 
   app.use("*", async (c, next) => {
     const a = admit(rt, c.req.raw);
@@ -109,6 +116,8 @@ export function createApp(rt: Runtime): Hono<Env> {
     await next();
     stamp(rt, c.res, a.ctx.timing);
   });
+
+  app.get("/stats", (c) => c.json(statsView(rt.resolver.lanes.values(), rt.resolver.pools.values(), rt.now().getTime())));
 
   const gen = (r: IngressRoute): Handler => (c) => handleGenerate(rt, c.req.raw, r, c.get("ctx"));
 

@@ -6,6 +6,7 @@ import { SignatureStash } from "./ir/stash.ts";
 import { type Logger, silentLogger } from "./observe/log.ts";
 import { buildLanes, buildPools } from "./route/lanes.ts";
 import { Resolver } from "./route/resolve.ts";
+import { type Jitter, randomJitter } from "./route/breaker.ts";
 
 export type FetchFn = (input: URL, init: BunFetchRequestInit) => Promise<Response>;
 
@@ -32,16 +33,19 @@ export interface RuntimeOptions {
   readonly ids?: IdMinter;
   readonly fetch?: FetchFn;
   readonly log?: Logger;
+  /** Cooldown jitter (reliability.md §7); tests inject zero or a seeded source (I5). */
+  readonly jitter?: Jitter;
 }
 
 export function buildRuntime(config: GatewayConfig, opts: RuntimeOptions = {}): Runtime {
   const now = opts.now ?? (() => new Date());
-  const lanes = buildLanes(config);
-  const pools = buildPools(config, lanes);
+  const jitter = opts.jitter ?? randomJitter;
+  const lanes = buildLanes({ config, jitter });
+  const pools = buildPools({ config, jitter }, lanes);
   return {
     config,
     auth: new ClientAuth(config.auth.mode, config.auth.clientTokens),
-    resolver: new Resolver(config, lanes, pools),
+    resolver: new Resolver(config, lanes, pools, jitter),
     now,
     ids: opts.ids ?? randomIds,
     signatureStash: new SignatureStash(STASH_ENTRIES, STASH_TTL_MS, () => now().getTime()),

@@ -1,6 +1,7 @@
 // Binds the data-plane listener for a built runtime. Used by `busbar`, `busbar demo` and tests.
 import type { Server } from "bun";
 import { createApp, nativeRoutes } from "./app.ts";
+import { HealthProber } from "./route/health.ts";
 import type { Runtime } from "./runtime.ts";
 
 export interface Listening {
@@ -23,6 +24,15 @@ export function listen(rt: Runtime, host = rt.config.listen.host, port = rt.conf
     // transport work (platform.md §4.3) lifts it per request once the body is read.
     idleTimeout: 255,
   });
+  const prober = new HealthProber(rt, rt.resolver.lanes.values());
+  prober.start();
   const shownHost = host.includes(":") ? `[${host}]` : host;
-  return { server, url: `http://${shownHost}:${server.port}`, stop: () => server.stop(true) };
+  return {
+    server,
+    url: `http://${shownHost}:${server.port}`,
+    stop: async () => {
+      prober.stop();
+      await server.stop(true);
+    },
+  };
 }

@@ -14,6 +14,7 @@ export const USAGE = `usage:
   busbar demo [--port N]                          a working gateway with a built-in mock upstream, no keys needed
   busbar mock-upstream [--port N] [--host H] [--delay-ms N] [--stream-chunks N]
                        [--stream-interval-ms N] [--tls-cert F --tls-key F] [--faults]
+                       [--member-tag] [--hang-cap-ms N]
   busbar --validate [--strict] [--config PATH] [--providers PATH]
   busbar --print-catalog                          print the embedded provider catalog
   busbar --version | -V

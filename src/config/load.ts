@@ -1,6 +1,6 @@
 // The load pipeline (platform.md §1.2) shared by boot, `--validate` and (later) reload:
 // read → expand → parse → schema → catalog merge + defaults → cross-references, names, URLs,
-// auth combinations → secrets → frozen snapshot. A failing stage reports all of its errors.
+// pool rules, auth combinations → secrets → frozen snapshot. A failing stage reports all of its errors.
 // Pure: files, env and permissions arrive through LoadInput, so tests need no process state.
 import { type EnvMap } from "./env.ts";
 import { parseCatalog } from "./catalog.ts";
@@ -11,6 +11,7 @@ import { formatProblem, type Problem, sortByPosition } from "./messages.ts";
 import type { GatewayConfig } from "./model.ts";
 import { checkNames } from "./names.ts";
 import { unknownFrom } from "./placeholders.ts";
+import { checkPools } from "./pool-checks.ts";
 import { mergeProviders } from "./providers.ts";
 import { DEFAULT_LISTEN, OperatorConfigSchema } from "./schema.ts";
 import { defaultFileMode, defaultReadFile, resolveSecrets } from "./secrets.ts";
@@ -72,8 +73,9 @@ export function loadConfig(input: LoadInput): LoadResult {
   const keysOptional = op.auth.mode === "passthrough" || unknownAt(["auth", "mode"]);
   const merged = mergeProviders(op, catalog.catalog, keysOptional, unknownAt);
   const auth = checkClientAuth(op, listen, merged.providers, unknownAt);
-  const problems = [...merged.problems, ...checkNames(op), ...auth.problems];
-  const warnings = lines(auth.warnings);
+  const pools = checkPools(op, merged.providers, unknownAt);
+  const problems = [...merged.problems, ...checkNames(op), ...pools.problems, ...auth.problems];
+  const warnings = lines([...auth.warnings, ...pools.warnings]);
   if (problems.length > 0) return { ok: false, errors: lines(problems), warnings, notes };
 
   let keys: ReadonlyMap<string, string> = new Map();

@@ -28,6 +28,15 @@ export interface ProviderSpec {
   readonly allowPrivateNetwork: boolean;
   readonly allowMetadataHosts: boolean;
   readonly caFile: string | undefined;
+  /** Active health probing for this provider's lanes (reliability.md §10); the global `health` when unset. */
+  readonly health: HealthSpec;
+}
+
+/** reliability.md §10. Seconds are floored at 1. */
+export interface HealthSpec {
+  readonly mode: "none" | "dead" | "active";
+  readonly intervalSecs: number;
+  readonly timeoutSecs: number;
 }
 
 export interface ModelSpec {
@@ -53,6 +62,48 @@ export interface PoolMemberSpec {
   readonly contextMax: number | undefined;
   /** Member-level override of the model's `reasoning`. */
   readonly reasoning: boolean | undefined;
+  /** Wins over the model's `attempt_timeout_ms` within this pool (reliability.md §2). */
+  readonly attemptTimeoutMs: number | undefined;
+  /** Read only by routing policies (reliability.md §11). */
+  readonly tier: string | undefined;
+  readonly tags: readonly string[];
+  readonly costPerMtok: number | undefined;
+}
+
+/** reliability.md §7: trip on an error rate over a window, or on N consecutive failures. */
+export type TripSpec =
+  | { readonly mode: "error_rate"; readonly windowS: number; readonly threshold: number; readonly minRequests: number }
+  | { readonly mode: "consecutive"; readonly n: number };
+
+export interface BreakerSpec {
+  readonly baseCooldownSecs: number;
+  readonly maxCooldownSecs: number;
+  readonly trip: TripSpec;
+}
+
+export interface FailoverSpec {
+  readonly deadlineSecs: number;
+  /** Hops after the first attempt: at most cap + 1 attempts per pool. */
+  readonly cap: number;
+  /** Member targets (model names) this pool never selects. */
+  readonly exclusions: readonly string[];
+  readonly prebufferMs: number;
+  readonly prebufferBytes: number;
+}
+
+/** reliability.md §8.6; the aliases (`503`, `least-bad`, …) are normalised at load. */
+export type OnExhausted =
+  | { readonly action: "reject" }
+  | { readonly action: "least_bad" }
+  | { readonly action: "fallback_pool"; readonly pool: string };
+
+/** `weighted` = smooth weighted round-robin; `ordered` = list order, first usable member wins (spec README). */
+export type PoolPolicyName = "weighted" | "ordered";
+
+/** Spec README, stream commit window: hold N tokens or T ms before committing; unset = commit at first content. */
+export interface CommitWindowSpec {
+  readonly tokens: number | undefined;
+  readonly ms: number | undefined;
 }
 
 export type TranslationMode = "lossy" | "strict";
@@ -62,6 +113,16 @@ export interface PoolSpec {
   readonly members: readonly PoolMemberSpec[];
   readonly translation: TranslationMode;
   readonly reasoningContent: boolean;
+  readonly policy: PoolPolicyName;
+  /** Session affinity by header; undefined = off (reliability.md §4, D6). */
+  readonly affinity: { readonly headerName: string } | undefined;
+  readonly failover: FailoverSpec;
+  readonly breaker: BreakerSpec;
+  readonly onExhausted: OnExhausted;
+  readonly commitWindow: CommitWindowSpec | undefined;
+  /** Spec README stream deadlines: no first content event in time / no event for this long. */
+  readonly ttftTimeoutMs: number;
+  readonly stallTimeoutMs: number;
 }
 
 export type ClientAuthMode = "none" | "token" | "passthrough";
@@ -85,7 +146,16 @@ export interface GatewayConfig {
   readonly limits: {
     /** Request body cap in bytes (platform.md §4.3). */
     readonly maxBodyBytes: number;
+    /** reliability.md §2 and §9; platform.md §4.3. */
+    readonly hardDownCooldownSecs: number;
+    readonly maxHonoredRetryAfterSecs: number;
+    readonly maxBufferedResponseBytes: number;
+    readonly upstreamRequestTimeoutSecs: number;
+    readonly upstreamStreamIdleTimeoutSecs: number;
+    readonly upstreamErrorBodyMaxBytes: number;
   };
+  /** Global health default; a provider's own `health` wins. */
+  readonly health: HealthSpec;
   /** Default for direct model routes and pools without their own `translation`. */
   readonly translation: TranslationMode;
   readonly observability: {

@@ -4,8 +4,9 @@
 import * as v from "valibot";
 import { PROTOCOL_NAMES } from "../ir/protocol.ts";
 import { describeEnumInput, describeType } from "./messages.ts";
-import { type ClientAuthMode, ERROR_CLASSES } from "./model.ts";
+import { type ClientAuthMode, ERROR_CLASSES, type HealthSpec, type PoolPolicyName, type TripSpec } from "./model.ts";
 import { parseListen } from "./listen.ts";
+import { parseOnExhausted } from "./on-exhausted.ts";
 
 type AnyIssue = v.BaseIssue<unknown>;
 const mustBe = (what: string) => (issue: AnyIssue): string => `must be ${what} (got ${describeType(issue.input)})`;
@@ -15,6 +16,9 @@ const nonEmpty = () => v.pipe(str(), v.minLength(1, "must not be empty"));
 const bool = () => v.boolean(mustBe("true or false"));
 const num = () => v.pipe(v.number(mustBe("a number")), v.integer((i) => `must be a whole number (got ${i.input})`));
 const atLeast = (min: number) => v.pipe(num(), v.minValue(min, (i) => `must be >= ${min} (got ${i.input})`));
+const between = (min: number, max: number) => v.pipe(atLeast(min), v.maxValue(max, (i) => `must be <= ${max} (got ${i.input})`));
+/** A number that may be fractional (prices, ratios); YAML's .inf and .nan are refused. */
+const real = () => v.pipe(v.number(mustBe("a number")), v.finite((i) => `must be a finite number (got ${i.input})`));
 const oneOf = <const T extends readonly string[]>(options: T) =>
   v.picklist(options, (i) => `must be one of ${options.join(", ")} (got ${describeEnumInput(i.input)})`);
 const mapping = <const E extends v.ObjectEntries>(entries: E) => v.strictObject(entries, mustBe("a mapping"));
@@ -43,6 +47,19 @@ const envVarName = v.pipe(
 const upstreamPath = v.pipe(str(), v.startsWith("/", 'must start with "/"'));
 const errorMap = recordOf(oneOf(ERROR_CLASSES));
 
+export const HEALTH_MODES = ["none", "dead", "active"] as const satisfies readonly HealthSpec["mode"][];
+export const DEFAULT_HEALTH: HealthSpec = { mode: "none", intervalSecs: 30, timeoutSecs: 5 };
+
+/**
+ * No schema defaults: a provider's `health` inherits each unset field from the global one, which
+ * inherits from DEFAULT_HEALTH (snapshot.ts). Seconds below 1 are floored at 1 (platform.md §1.4).
+ */
+const HealthSchema = mapping({
+  mode: v.optional(oneOf(HEALTH_MODES)),
+  interval_secs: v.optional(atLeast(0)),
+  timeout_secs: v.optional(atLeast(0)),
+});
+
 /** Fields a catalog row and an operator provider entry share; the operator's win per field. */
 const sharedProviderFields = {
   protocol: v.optional(oneOf(PROTOCOL_NAMES)),
@@ -60,6 +77,8 @@ export const ProviderSchema = mapping({
   api_key_file: v.optional(nonEmpty()),
   allow_metadata_hosts: v.optional(bool()),
   ca_file: v.optional(nonEmpty()),
+  /** reliability.md §10; unset fields come from the top-level `health`. */
+  health: v.nullish(HealthSchema),
 });
 
 export const ModelSchema = mapping({
@@ -84,9 +103,83 @@ export const PoolMemberSchema = mapping({
   context_max: v.optional(atLeast(1)),
   /** Overrides the model's `reasoning` within this pool (the member beats the model). */
   reasoning: v.optional(bool()),
+  /** Wins over the model's `attempt_timeout_ms` within this pool (reliability.md §2). */
+  attempt_timeout_ms: v.optional(atLeast(1)),
+  /** `tier`, `tags`, `cost_per_mtok` are read only by routing policies (reliability.md §11). */
+  tier: v.optional(nonEmpty()),
+  tags: v.optional(list(nonEmpty()), []),
+  cost_per_mtok: v.optional(v.pipe(real(), v.minValue(0, (i) => `must be >= 0 (got ${i.input})`))),
 });
 
 export const TRANSLATION_MODES = ["lossy", "strict"] as const;
+
+export const POOL_POLICIES = ["weighted", "ordered"] as const satisfies readonly PoolPolicyName[];
+/** Policies reliability.md §11 names that later builds add; refused with the names this one supports. */
+const LATER_POLICIES: readonly unknown[] = ["cheapest", "fastest", "least_busy", "usage"];
+const policyName = v.picklist(POOL_POLICIES, (i) => LATER_POLICIES.includes(i.input)
+  ? `${JSON.stringify(i.input)} is not supported by this build (supported: ${POOL_POLICIES.join(", ")})`
+  : `must be one of ${POOL_POLICIES.join(", ")} (got ${describeEnumInput(i.input)})`);
+
+/** RFC 9110 §5.1 field name; stored lowercase because header lookup is case-insensitive. */
+const headerName = v.pipe(
+  str(),
+  v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be an HTTP header name (letters, digits, - and a few symbols)"),
+  v.toLowerCase(),
+);
+
+export const TRIP_MODES = ["error_rate", "consecutive"] as const satisfies readonly TripSpec["mode"][];
+/** reliability.md §2 defaults. The per-mode trip keys default in the snapshot, so an unread one can be warned about. */
+export const DEFAULT_TRIP = { window_s: 30, threshold: 0.5, min_requests: 5, n: 3 } as const;
+export const DEFAULT_MAX_COOLDOWN_SECS = 120;
+
+const TripSchema = mapping({
+  mode: v.optional(oneOf(TRIP_MODES), "error_rate"),
+  window_s: v.optional(atLeast(1)),
+  /** Error ratio that trips; equality trips, so 0 would trip on the first error and is refused. */
+  threshold: v.optional(v.pipe(real(), v.check((n: number) => n > 0 && n <= 1, (i) => `must be > 0 and <= 1 (got ${i.input})`))),
+  min_requests: v.optional(atLeast(1)),
+  n: v.optional(atLeast(1)),
+});
+
+const BreakerSchema = mapping({
+  base_cooldown_secs: v.optional(atLeast(1), 15),
+  /** No schema default: when only the base is set, the check can say the max is the default (pool-checks.ts). */
+  max_cooldown_secs: v.optional(atLeast(1)),
+  trip: v.nullish(TripSchema, {}),
+});
+
+export const MAX_PREBUFFER_MS = 10_000;
+export const MAX_PREBUFFER_BYTES = 1_048_576;
+
+const FailoverSchema = mapping({
+  deadline_secs: v.optional(atLeast(1), 120),
+  /** Hops after the first attempt: at most cap + 1 attempts per pool. */
+  cap: v.optional(atLeast(0), 3),
+  /** Member targets the pool never selects; each must be a member (pool-checks.ts). */
+  exclusions: v.optional(list(nonEmpty()), []),
+  prebuffer_ms: v.optional(between(0, MAX_PREBUFFER_MS), 0),
+  prebuffer_bytes: v.optional(between(0, MAX_PREBUFFER_BYTES), 0),
+});
+
+/** `reject` (503 aliases), `least_bad` (spelling aliases), `fallback_pool:<pool>`, normalised to the OnExhausted union. */
+const onExhaustedAction = v.pipe(
+  v.unknown(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const parsed = parseOnExhausted(dataset.value);
+    if (typeof parsed === "string") {
+      addIssue({ message: parsed });
+      return NEVER;
+    }
+    return parsed;
+  }),
+);
+
+/**
+ * Spec README "stream deadlines": on by default with generous values. The TTFT default stays below
+ * the default 120 s deadline so a silent member still leaves time to fail over (docs/decisions.md).
+ */
+export const DEFAULT_TTFT_TIMEOUT_MS = 90_000;
+export const DEFAULT_STALL_TIMEOUT_MS = 120_000;
 
 export const PoolSchema = mapping({
   members: v.pipe(list(PoolMemberSchema), v.minLength(1, "must list at least one member")),
@@ -94,6 +187,33 @@ export const PoolSchema = mapping({
   translation: v.optional(oneOf(TRANSLATION_MODES)),
   /** OpenAI callers receive thinking as `reasoning_content` only when the pool opts in (spec README D11). */
   reasoning_content: v.optional(bool(), false),
+  policy: v.nullish(mapping({ name: v.optional(policyName, "weighted") }), {}),
+  /** Present = on (reliability.md D6); an empty value is refused, since it would silently turn affinity on. */
+  affinity: v.optional(mapping({
+    mode: oneOf(["session"]),
+    header_name: v.optional(headerName, "x-session-id"),
+  })),
+  failover: v.nullish(FailoverSchema, {}),
+  breaker: v.nullish(BreakerSchema, {}),
+  on_exhausted: v.nullish(mapping({ action: v.optional(onExhaustedAction, "reject") }), {}),
+  /** Spec README "stream commit window": off unless set; set means at least one bound. */
+  commit_window: v.optional(v.pipe(
+    mapping({ tokens: v.optional(atLeast(1)), ms: v.optional(atLeast(1)) }),
+    v.check((w) => w.tokens !== undefined || w.ms !== undefined, "must set tokens, ms or both"),
+  )),
+  ttft_timeout_ms: v.optional(atLeast(1), DEFAULT_TTFT_TIMEOUT_MS),
+  stall_timeout_ms: v.optional(atLeast(1), DEFAULT_STALL_TIMEOUT_MS),
+});
+
+/** reliability.md §2 and §9, platform.md §4.3. */
+const LimitsSchema = mapping({
+  request_body_max_bytes: v.optional(atLeast(1), DEFAULT_BODY_MAX_BYTES),
+  hard_down_cooldown_secs: v.optional(atLeast(1), 1800),
+  max_honored_retry_after_secs: v.optional(atLeast(1), 86_400),
+  max_buffered_response_bytes: v.optional(atLeast(1), 33_554_432),
+  upstream_request_timeout_secs: v.optional(atLeast(1), 300),
+  upstream_stream_idle_timeout_secs: v.optional(atLeast(1), 300),
+  upstream_error_body_max_bytes: v.optional(atLeast(1), 262_144),
 });
 
 export const ClientAuthSchema = mapping({
@@ -113,7 +233,9 @@ export const OperatorConfigSchema = mapping({
   providers: v.pipe(recordOf(ProviderSchema), v.minEntries(1, "must have at least one entry")),
   models: v.pipe(recordOf(ModelSchema), v.minEntries(1, "must have at least one entry")),
   pools: v.nullish(recordOf(PoolSchema), {}),
-  limits: v.nullish(mapping({ request_body_max_bytes: v.optional(atLeast(1), DEFAULT_BODY_MAX_BYTES) }), {}),
+  limits: v.nullish(LimitsSchema, {}),
+  /** Health probing default for every provider (reliability.md §10). */
+  health: v.nullish(HealthSchema, {}),
   /** Gateway-wide default for pools that do not set `translation`. */
   translation: v.optional(oneOf(TRANSLATION_MODES), "lossy"),
   observability: v.nullish(mapping({
@@ -133,5 +255,8 @@ export const CatalogSchema = mapping({ providers: recordOf(CatalogRowSchema) });
 
 export type OperatorConfig = v.InferOutput<typeof OperatorConfigSchema>;
 export type ProviderEntry = v.InferOutput<typeof ProviderSchema>;
+export type PoolEntry = v.InferOutput<typeof PoolSchema>;
+export type TripEntry = v.InferOutput<typeof TripSchema>;
+export type HealthEntry = v.InferOutput<typeof HealthSchema>;
 export type CatalogRow = v.InferOutput<typeof CatalogRowSchema>;
 export type Catalog = v.InferOutput<typeof CatalogSchema>;

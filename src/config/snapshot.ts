@@ -1,7 +1,9 @@
-// The immutable snapshot the runtime is built from (platform.md §1.2, last stage).
-import type { GatewayConfig, ListenSpec, ModelSpec, PoolSpec, ProviderSpec } from "./model.ts";
+// The immutable snapshot the runtime is built from (platform.md §1.2, last stage): operator
+// entries resolved to the model.ts types, with the defaults that depend on other keys applied.
+import { assertNever } from "../ir/protocol.ts";
+import type { GatewayConfig, HealthSpec, ListenSpec, ModelSpec, PoolSpec, ProviderSpec, TripSpec } from "./model.ts";
 import type { MergedProvider } from "./providers.ts";
-import type { OperatorConfig } from "./schema.ts";
+import { DEFAULT_HEALTH, DEFAULT_MAX_COOLDOWN_SECS, DEFAULT_TRIP, type HealthEntry, type OperatorConfig, type PoolEntry, type TripEntry } from "./schema.ts";
 
 export interface SnapshotInput {
   readonly op: OperatorConfig;
@@ -13,6 +15,7 @@ export interface SnapshotInput {
 
 export function buildSnapshot(s: SnapshotInput): GatewayConfig {
   const { op } = s;
+  const health = resolveHealth(op.health, DEFAULT_HEALTH);
   const providers = table(s.providers.map((p): [string, ProviderSpec] => [p.name, {
     name: p.name,
     protocol: p.protocol,
@@ -25,6 +28,7 @@ export function buildSnapshot(s: SnapshotInput): GatewayConfig {
     allowPrivateNetwork: p.allowPrivateNetwork,
     allowMetadataHosts: p.allowMetadataHosts,
     caFile: p.caFile,
+    health: resolveHealth(Object.hasOwn(op.providers, p.name) ? op.providers[p.name]?.health : undefined, health),
   }]));
   const models = table(Object.entries(op.models).map(([name, m]): [string, ModelSpec] => [name, {
     name,
@@ -37,23 +41,91 @@ export function buildSnapshot(s: SnapshotInput): GatewayConfig {
     reasoning: m.reasoning,
     promptCaching: m.prompt_caching,
   }]));
-  const pools = table(Object.entries(op.pools).map(([name, p]): [string, PoolSpec] => [name, {
-    name,
-    members: p.members.map((m) => ({ target: m.target, weight: m.weight, contextMax: m.context_max, reasoning: m.reasoning })),
-    translation: p.translation ?? op.translation,
-    reasoningContent: p.reasoning_content,
-  }]));
+  const pools = table(Object.entries(op.pools).map(([name, p]): [string, PoolSpec] => [name, resolvePool(name, p, op)]));
   const config: GatewayConfig = {
     listen: { ...s.listen },
     auth: { mode: op.auth.mode, clientTokens: [...s.clientTokens], allowOpenRelay: op.auth.allow_open_relay },
     providers,
     models,
     pools,
-    limits: { maxBodyBytes: op.limits.request_body_max_bytes },
+    limits: {
+      maxBodyBytes: op.limits.request_body_max_bytes,
+      hardDownCooldownSecs: op.limits.hard_down_cooldown_secs,
+      maxHonoredRetryAfterSecs: op.limits.max_honored_retry_after_secs,
+      maxBufferedResponseBytes: op.limits.max_buffered_response_bytes,
+      upstreamRequestTimeoutSecs: op.limits.upstream_request_timeout_secs,
+      upstreamStreamIdleTimeoutSecs: op.limits.upstream_stream_idle_timeout_secs,
+      upstreamErrorBodyMaxBytes: op.limits.upstream_error_body_max_bytes,
+    },
+    health,
     translation: op.translation,
     observability: { emitServerTiming: op.observability.emit_server_timing },
   };
   return deepFreeze(config);
+}
+
+function resolvePool(name: string, p: PoolEntry, op: OperatorConfig): PoolSpec {
+  const { failover, breaker } = p;
+  return {
+    name,
+    members: p.members.map((m) => ({
+      target: m.target,
+      weight: m.weight,
+      contextMax: m.context_max,
+      reasoning: m.reasoning,
+      attemptTimeoutMs: m.attempt_timeout_ms,
+      tier: m.tier,
+      tags: [...m.tags],
+      costPerMtok: m.cost_per_mtok,
+    })),
+    translation: p.translation ?? op.translation,
+    reasoningContent: p.reasoning_content,
+    policy: p.policy.name,
+    affinity: p.affinity ? { headerName: p.affinity.header_name } : undefined,
+    failover: {
+      deadlineSecs: failover.deadline_secs,
+      cap: failover.cap,
+      exclusions: [...failover.exclusions],
+      prebufferMs: failover.prebuffer_ms,
+      prebufferBytes: failover.prebuffer_bytes,
+    },
+    breaker: {
+      baseCooldownSecs: breaker.base_cooldown_secs,
+      maxCooldownSecs: breaker.max_cooldown_secs ?? DEFAULT_MAX_COOLDOWN_SECS,
+      trip: resolveTrip(breaker.trip),
+    },
+    onExhausted: { ...p.on_exhausted.action },
+    commitWindow: p.commit_window ? { tokens: p.commit_window.tokens, ms: p.commit_window.ms } : undefined,
+    ttftTimeoutMs: p.ttft_timeout_ms,
+    stallTimeoutMs: p.stall_timeout_ms,
+  };
+}
+
+/** Only the chosen mode's keys are kept; the others were warned about (pool-checks.ts). */
+function resolveTrip(t: TripEntry): TripSpec {
+  switch (t.mode) {
+    case "error_rate":
+      return {
+        mode: "error_rate",
+        windowS: t.window_s ?? DEFAULT_TRIP.window_s,
+        threshold: t.threshold ?? DEFAULT_TRIP.threshold,
+        minRequests: t.min_requests ?? DEFAULT_TRIP.min_requests,
+      };
+    case "consecutive":
+      return { mode: "consecutive", n: t.n ?? DEFAULT_TRIP.n };
+    default:
+      return assertNever(t.mode, "trip mode");
+  }
+}
+
+/** Each unset field comes from `base` (the global health, or the built-in default for the global one). */
+function resolveHealth(own: HealthEntry | null | undefined, base: HealthSpec): HealthSpec {
+  const secs = (n: number | undefined, fallback: number): number => (n === undefined ? fallback : Math.max(1, n));
+  return {
+    mode: own?.mode ?? base.mode,
+    intervalSecs: secs(own?.interval_secs, base.intervalSecs),
+    timeoutSecs: secs(own?.timeout_secs, base.timeoutSecs),
+  };
 }
 
 /**

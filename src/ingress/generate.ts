@@ -1,13 +1,13 @@
 // The request pipeline for generation and auxiliary calls: body → name → lane → attempt → relay.
 import type { GatewayError } from "../ir/errors.ts";
-import { assertNever, type ProtocolName } from "../ir/protocol.ts";
+import type { ProtocolName } from "../ir/protocol.ts";
 import { modelNotFoundMessage } from "../proto/gemini/writer.ts";
 import type { Operation } from "../proto/types.ts";
 import type { Lane } from "../route/lanes.ts";
 import type { Resolution } from "../route/resolve.ts";
 import type { Runtime } from "../runtime.ts";
-import { relaySameProtocol } from "../upstream/relay.ts";
-import { canTranslate, translateAndSend } from "../upstream/translate.ts";
+import { canTranslate } from "../upstream/egress.ts";
+import { serve } from "../route/failover.ts";
 import { readJsonBody } from "./body.ts";
 import type { RequestContext } from "./context.ts";
 import { errorResponse, type Dialect } from "./respond.ts";
@@ -46,9 +46,9 @@ function unserved(route: IngressRoute, name: string, lanes: readonly Lane[]): Ga
   };
 }
 
-function resolveLane(rt: Runtime, route: IngressRoute, name: string): Resolution {
+function resolve(rt: Runtime, route: IngressRoute, name: string): Resolution {
   if (route.adHoc !== undefined) return rt.resolver.adHoc(route.adHoc.provider, route.adHoc.model);
-  return rt.resolver.resolve(name, (lane) => serves(route, lane));
+  return rt.resolver.resolve(name);
 }
 
 /** A lane serves a route natively, or — for generation — by translation when both ends have a codec. */
@@ -78,36 +78,27 @@ export async function handleGenerate(rt: Runtime, req: Request, route: IngressRo
   }
   const stream = route.stream ?? body.json["stream"] === true;
 
-  const resolved = resolveLane(rt, route, name);
-  switch (resolved.kind) {
-    case "unknown": return fail(notFound(route, name));
-    case "unserved": return fail(unserved(route, name, resolved.lanes));
-    case "lane": break;
-    default: return assertNever(resolved, "resolution");
-  }
-  const { lane } = resolved;
-  if (!serves(route, lane)) return fail(unserved(route, lane.name, [lane])); // an ad-hoc lane of another protocol
+  const resolved = resolve(rt, route, name);
+  if (resolved.kind === "unknown") return fail(notFound(route, name));
+  const { pool } = resolved;
+  const servesRoute = (lane: Lane) => serves(route, lane);
+  if (!pool.members.some((m) => servesRoute(m.lane))) return fail(unserved(route, name, pool.members.map((m) => m.lane)));
 
-  const common = {
-    lane,
+  const served = await serve(rt, {
+    caller: route.protocol,
     op: route.op,
     stream,
+    geminiJsonArray: route.geminiJsonArray === true,
+    pool,
+    body: { text: body.text, json: body.json },
     callerHeaders: req.headers,
     passthrough: ctx.passthrough,
-    signal: req.signal,
     requestId: ctx.requestId,
     timing: ctx.timing,
-  };
-  const outcome = lane.protocol.name === route.protocol
-    ? await relaySameProtocol(rt, { ...common, body: body.text, geminiJsonArray: route.geminiJsonArray === true })
-    : await translateAndSend(rt, {
-      ...common, caller: route.protocol, json: body.json, raw: body.text, pool: resolved.pool, reasoning: resolved.reasoning,
-      geminiJsonArray: route.geminiJsonArray === true,
-    });
-  switch (outcome.kind) {
-    case "response": return outcome.res;
-    case "failed": return fail(outcome.error, outcome.headers);
-    case "client_gone": return new Response(null, { status: 499 });
-    default: return assertNever(outcome, "attempt outcome");
-  }
+    clientSignal: req.signal,
+    serves: servesRoute,
+  });
+  if ("gone" in served) return new Response(null, { status: 499 });
+  if ("res" in served) return served.res;
+  return fail(served.error, served.headers);
 }

@@ -4,7 +4,7 @@
 import { SIGNATURES } from "./calls.ts";
 import { field } from "./json.ts";
 import { ids } from "./ids.ts";
-import type { ChatProtocol, Reply, StreamPlan } from "./protocol.ts";
+import { contentFrame, metaFrame, type ChatProtocol, type Frame, type Reply, type StreamPlan } from "./protocol.ts";
 import { SSE_CONTENT_TYPE, sseEvent } from "./sse.ts";
 import { contentTexts, readTurns, type Conversation } from "./text.ts";
 
@@ -22,7 +22,11 @@ function content(r: Reply): object[] {
   return [...blocks, ...r.toolCalls.map((c) => ({ type: "tool_use", id: ids.anthropicToolUse(r.seq, c.index), name: c.name, input: c.input }))];
 }
 
-const stopReason = (r: Reply) => (r.toolCalls.length > 0 ? "tool_use" : "end_turn");
+/** `refusal` is the stop Anthropic's streaming safety classifiers give (docs.anthropic.com, "Handling stop reasons"). */
+function stopReason(r: Reply): string {
+  if (r.finish === "content_filter") return "refusal";
+  return r.toolCalls.length > 0 ? "tool_use" : "end_turn";
+}
 
 function message(r: Reply, done: boolean) {
   return {
@@ -44,13 +48,16 @@ function message(r: Reply, done: boolean) {
   };
 }
 
-function* events(r: Reply): Generator<string> {
-  const ev = (type: string, rest: object) => sseEvent(type, { type, ...rest });
+function* events(r: Reply): Generator<Frame> {
+  const ev = (type: string, rest: object) => metaFrame(sseEvent(type, { type, ...rest }));
   let index = 0;
-  function* block(start: object, deltas: readonly object[]): Generator<string> {
+  // Under `finish: none` the stream stops after the last delta: no block stop, no message_delta/message_stop.
+  const cut = r.finish === "none";
+  function* block(start: object, deltas: readonly object[], last: boolean): Generator<Frame> {
     yield ev("content_block_start", { index, content_block: start });
     if (index === 0) yield ev("ping", {});
-    for (const delta of deltas) yield ev("content_block_delta", { index, delta });
+    for (const delta of deltas) yield contentFrame(sseEvent("content_block_delta", { type: "content_block_delta", index, delta }));
+    if (cut && last) return;
     yield ev("content_block_stop", { index });
     index++;
   }
@@ -60,13 +67,14 @@ function* events(r: Reply): Generator<string> {
       ...r.thinking.pieces.map((thinking) => ({ type: "thinking_delta", thinking })),
       { type: "signature_delta", signature: SIGNATURES.anthropic },
     ];
-    yield* block({ type: "thinking", thinking: "", signature: "" }, deltas);
+    yield* block({ type: "thinking", thinking: "", signature: "" }, deltas, false);
   }
   for (const c of r.toolCalls) {
     const deltas = c.fragments.map((partial_json) => ({ type: "input_json_delta", partial_json }));
-    yield* block({ type: "tool_use", id: ids.anthropicToolUse(r.seq, c.index), name: c.name, input: {} }, deltas);
+    yield* block({ type: "tool_use", id: ids.anthropicToolUse(r.seq, c.index), name: c.name, input: {} }, deltas, c.index === r.toolCalls.length - 1);
   }
-  if (r.toolCalls.length === 0) yield* block({ type: "text", text: "" }, r.pieces.map((text) => ({ type: "text_delta", text })));
+  if (r.toolCalls.length === 0) yield* block({ type: "text", text: "" }, r.pieces.map((text) => ({ type: "text_delta", text })), true);
+  if (cut) return;
   yield ev("message_delta", { delta: { stop_reason: stopReason(r), stop_sequence: null }, usage: { output_tokens: r.outputTokens } });
   yield ev("message_stop", {});
 }

@@ -5,7 +5,7 @@
 import { SIGNATURES } from "./calls.ts";
 import { field } from "./json.ts";
 import { ids } from "./ids.ts";
-import type { ChatProtocol, Reply, StreamPlan } from "./protocol.ts";
+import { contentFrame, metaFrame, type ChatProtocol, type Frame, type Reply, type StreamPlan } from "./protocol.ts";
 import { EVENTSTREAM_CONTENT_TYPE, eventFrameEncoder } from "./eventstream.ts";
 import { contentTexts, readTurns, type Conversation } from "./text.ts";
 
@@ -21,7 +21,11 @@ function usage(r: Reply) {
   return { inputTokens: r.inputTokens, outputTokens: r.outputTokens, totalTokens: r.inputTokens + r.outputTokens };
 }
 
-const stopReason = (r: Reply) => (r.toolCalls.length > 0 ? "tool_use" : "end_turn");
+/** `content_filtered` is Converse's content-filter stop (docs.aws.amazon.com, Converse StopReason). */
+function stopReason(r: Reply): string {
+  if (r.finish === "content_filter") return "content_filtered";
+  return r.toolCalls.length > 0 ? "tool_use" : "end_turn";
+}
 
 function content(r: Reply): object[] {
   const blocks: object[] = r.thinking === undefined ? [] : [{ reasoningContent: { reasoningText: { text: r.thinking.text, signature: SIGNATURES.bedrock } } }];
@@ -29,29 +33,33 @@ function content(r: Reply): object[] {
   return [...blocks, ...r.toolCalls.map((c) => ({ toolUse: { toolUseId: ids.bedrockToolUse(r.seq, c.index), name: c.name, input: c.input } }))];
 }
 
-function* events(r: Reply): Generator<Uint8Array> {
+function* events(r: Reply): Generator<Frame> {
   const frames = eventFrameEncoder();
   let contentBlockIndex = 0;
-  const delta = (d: object) => frames.event("contentBlockDelta", { contentBlockIndex, delta: d });
-  const stop = () => frames.event("contentBlockStop", { contentBlockIndex: contentBlockIndex++ });
-  yield frames.event("messageStart", { role: "assistant" });
+  const delta = (d: object) => contentFrame(frames.event("contentBlockDelta", { contentBlockIndex, delta: d }));
+  const stop = () => metaFrame(frames.event("contentBlockStop", { contentBlockIndex: contentBlockIndex++ }));
+  // Under `finish: none` the stream stops after the last delta: no block stop, messageStop or metadata.
+  const cut = r.finish === "none";
+  yield metaFrame(frames.event("messageStart", { role: "assistant" }));
   if (r.thinking !== undefined) {
     for (const text of r.thinking.pieces) yield delta({ reasoningContent: { text } });
     yield delta({ reasoningContent: { signature: SIGNATURES.bedrock } });
     yield stop();
   }
   for (const c of r.toolCalls) {
-    yield frames.event("contentBlockStart", { contentBlockIndex, start: { toolUse: { toolUseId: ids.bedrockToolUse(r.seq, c.index), name: c.name } } });
+    yield metaFrame(frames.event("contentBlockStart", { contentBlockIndex, start: { toolUse: { toolUseId: ids.bedrockToolUse(r.seq, c.index), name: c.name } } }));
     for (const input of c.fragments) yield delta({ toolUse: { input } });
+    if (cut && c.index === r.toolCalls.length - 1) return;
     yield stop();
   }
   if (r.toolCalls.length === 0) {
     for (const text of r.pieces) yield delta({ text });
+    if (cut) return;
     yield stop();
   }
-  yield frames.event("messageStop", { stopReason: stopReason(r) });
+  yield metaFrame(frames.event("messageStop", { stopReason: stopReason(r) }));
   // Evaluated lazily, so the latency is measured when the last frame is written.
-  yield frames.event("metadata", { usage: usage(r), metrics: { latencyMs: Math.round(r.elapsedMs()) } });
+  yield metaFrame(frames.event("metadata", { usage: usage(r), metrics: { latencyMs: Math.round(r.elapsedMs()) } }));
 }
 
 export const bedrock: ChatProtocol = {

@@ -5,7 +5,7 @@ import { startMockUpstream, type MockOptions, type MockUpstream } from "./server
 
 export const MOCK_USAGE =
   "usage: busbar mock-upstream [--port 9001] [--host 127.0.0.1] [--delay-ms 0] [--stream-chunks 16] " +
-  "[--stream-interval-ms 0] [--tls-cert FILE --tls-key FILE] [--faults]";
+  "[--stream-interval-ms 0] [--tls-cert FILE --tls-key FILE] [--faults] [--member-tag] [--hang-cap-ms 600000]";
 
 const DEFAULT_PORT = 9001;
 
@@ -23,6 +23,7 @@ const NUMERIC = {
   "--delay-ms": "delayMs",
   "--stream-chunks": "streamChunks",
   "--stream-interval-ms": "streamIntervalMs",
+  "--hang-cap-ms": "hangCapMs",
 } as const;
 
 function isNumericFlag(f: string): f is keyof typeof NUMERIC {
@@ -43,9 +44,10 @@ export function parseMockArgs(argv: readonly string[]): ParsedMockArgs {
     const value = (): string | undefined => inline ?? argv[++i];
     if (flag === "--help" || flag === "-h") {
       help = true;
-    } else if (flag === "--faults") {
-      if (inline !== undefined) return { ok: false, error: "--faults takes no value" };
-      options.faults = true;
+    } else if (flag === "--faults" || flag === "--member-tag") {
+      if (inline !== undefined) return { ok: false, error: `${flag} takes no value` };
+      if (flag === "--faults") options.faults = true;
+      else options.memberTag = true;
     } else if (flag === "--host") {
       const v = value();
       if (v === undefined || v === "") return { ok: false, error: "--host needs a value" };

@@ -21,3 +21,9 @@ export function modelDirectives(model: string): Directive[] {
   }
   return out;
 }
+
+/** The model without its directives: `mock-gpt@status=429` → `mock-gpt`. The mock calls this the member. */
+export function memberOf(model: string): string {
+  const at = model.indexOf("@");
+  return at < 0 ? model : model.slice(0, at);
+}

@@ -64,37 +64,71 @@ export interface ErrorReply {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/** Where a vendor's body has room for them: a machine-readable code and an error type. */
+export interface ErrorDetail {
+  readonly code?: string;
+  readonly type?: string;
+}
+
 /**
  * The error `status` in `protocol`'s envelope. `seq` seeds the Anthropic `request_id`, which must match
- * the `request-id` header the server adds.
+ * the `request-id` header the server adds. `detail` goes where stage 1a reads it (reliability.md §5):
+ * OpenAI `error.code`/`error.type`; Anthropic `error.type` (no code field, so a lone code becomes the type);
+ * Gemini a numeric code as `error.code`, any other code as an `ErrorInfo` reason (how Gemini sends
+ * `API_KEY_INVALID`), the type as `error.status`; Bedrock `__type` and `x-amzn-ErrorType`; Cohere `error_type`.
  */
-export function nativeError(protocol: MockProtocolName, status: number, message: string | undefined, seq: number): ErrorReply {
+export function nativeError(protocol: MockProtocolName, status: number, message: string | undefined, seq: number, detail: ErrorDetail = {}): ErrorReply {
   const kind = kindOf(status);
   const msg = message ?? DEFAULT_MESSAGE[kind];
+  const { code, type } = detail;
   switch (protocol) {
     case "openai":
     case "responses":
     case "embeddings":
       return {
         status,
-        body: { error: { message: msg, type: OPENAI_TYPE[kind], param: null, code: kind === "authentication" ? "invalid_api_key" : null } },
+        body: { error: { message: msg, type: type ?? OPENAI_TYPE[kind], param: null, code: code ?? (kind === "authentication" ? "invalid_api_key" : null) } },
         headers: {},
       };
     case "anthropic":
       return {
         status,
-        body: { type: "error", error: { type: ANTHROPIC_TYPE[kind], message: msg }, request_id: ids.anthropicRequest(seq) },
+        body: { type: "error", error: { type: type ?? code ?? ANTHROPIC_TYPE[kind], message: msg }, request_id: ids.anthropicRequest(seq) },
         headers: {},
       };
-    case "gemini":
-      return { status, body: { error: { code: status, message: msg, status: GEMINI_STATUS[kind] } }, headers: {} };
-    case "bedrock": {
-      const type = BEDROCK_EXCEPTION[kind];
-      return { status, body: { message: msg, __type: type }, headers: { "x-amzn-ErrorType": type } };
+    case "gemini": {
+      const numeric = code !== undefined && /^\d{1,9}$/.test(code);
+      const reason = code !== undefined && !numeric ? { details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: code, domain: "googleapis.com" }] } : {};
+      return { status, body: { error: { code: numeric ? Number(code) : status, message: msg, status: type ?? GEMINI_STATUS[kind], ...reason } }, headers: {} };
     }
-    case "cohere":
-      return { status, body: { message: msg }, headers: {} };
+    case "bedrock": {
+      const name = type ?? code ?? BEDROCK_EXCEPTION[kind];
+      return { status, body: { message: msg, __type: name }, headers: { "x-amzn-ErrorType": name } };
+    }
+    case "cohere": {
+      const errorType = type ?? code;
+      return { status, body: { message: msg, ...(errorType === undefined ? {} : { error_type: errorType }) }, headers: {} };
+    }
     default:
       return assertNever(protocol, "protocol");
   }
+}
+
+/** An error kind's name in `protocol`'s own vocabulary, for in-band stream errors (inband.ts). */
+export function nativeErrorType(protocol: MockProtocolName, kind: ErrorKind): string {
+  switch (protocol) {
+    case "openai": case "responses": case "embeddings": case "cohere": return OPENAI_TYPE[kind];
+    case "anthropic": return ANTHROPIC_TYPE[kind];
+    case "gemini": return GEMINI_STATUS[kind];
+    case "bedrock": return BEDROCK_EXCEPTION[kind];
+    default: return assertNever(protocol, "protocol");
+  }
+}
+
+export function isErrorKind(k: string): k is ErrorKind {
+  return Object.hasOwn(DEFAULT_MESSAGE, k);
+}
+
+export function defaultMessage(kind: ErrorKind): string {
+  return DEFAULT_MESSAGE[kind];
 }

@@ -7,6 +7,8 @@ export const EVENTSTREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream";
 
 export interface EventFrameEncoder {
   event(eventType: string, payload: unknown): Uint8Array;
+  /** An in-band error: `:message-type: exception`, named by `:exception-type` (lower camel case on the stream). */
+  exception(exceptionType: string, payload: unknown): Uint8Array;
 }
 
 export function eventFrameEncoder(): EventFrameEncoder {
@@ -18,6 +20,16 @@ export function eventFrameEncoder(): EventFrameEncoder {
           ":event-type": { type: "string", value: eventType },
           ":content-type": { type: "string", value: "application/json" },
           ":message-type": { type: "string", value: "event" },
+        },
+        body: fromUtf8(JSON.stringify(payload)),
+      });
+    },
+    exception(exceptionType, payload) {
+      return codec.encode({
+        headers: {
+          ":exception-type": { type: "string", value: exceptionType },
+          ":content-type": { type: "string", value: "application/json" },
+          ":message-type": { type: "string", value: "exception" },
         },
         body: fromUtf8(JSON.stringify(payload)),
       });

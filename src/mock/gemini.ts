@@ -8,7 +8,7 @@ import { functionCallSignature, SIGNATURES } from "./calls.ts";
 import { modelDirectives } from "./directives.ts";
 import { field, isRecord, list, str } from "./json.ts";
 import { ids } from "./ids.ts";
-import type { ChatProtocol, Reply, StreamPlan } from "./protocol.ts";
+import { contentFrame, metaFrame, type ChatProtocol, type Frame, type Reply, type StreamPlan } from "./protocol.ts";
 import { SSE_CONTENT_TYPE, sseDataCrlf } from "./sse.ts";
 import { contentTexts, readTurns, type Conversation } from "./text.ts";
 
@@ -51,27 +51,35 @@ function streamParts(r: Reply): Part[][] {
   return out;
 }
 
-/** One GenerateContentResponse; `last` adds the finish reason and the authoritative usage. */
+/** A safety block ends the candidate with `SAFETY` (ai.google.dev, FinishReason). */
+const finishReason = (r: Reply) => (r.finish === "content_filter" ? "SAFETY" : "STOP");
+
+/**
+ * One GenerateContentResponse; `last` adds the finish reason and the authoritative usage, except under
+ * `finish: none`, where the last chunk looks like any other.
+ */
 function chunk(r: Reply, parts: readonly Part[], last: boolean) {
-  const candidate = { content: { parts, role: "model" }, ...(last ? { finishReason: "STOP" } : {}), index: 0 };
+  const end = last && r.finish !== "none";
+  const candidate = { content: { parts, role: "model" }, ...(end ? { finishReason: finishReason(r) } : {}), index: 0 };
   return {
     candidates: [candidate],
-    ...(last ? { usageMetadata: usageMetadata(r) } : {}),
+    ...(end ? { usageMetadata: usageMetadata(r) } : {}),
     modelVersion: r.model,
     responseId: ids.geminiResponse(r.seq),
   };
 }
 
-function* sse(r: Reply): Generator<string> {
+/** Every chunk carries output, so every frame counts as content. */
+function* sse(r: Reply): Generator<Frame> {
   const all = streamParts(r);
-  for (let i = 0; i < all.length; i++) yield sseDataCrlf(chunk(r, all[i] ?? [], i === all.length - 1));
+  for (let i = 0; i < all.length; i++) yield contentFrame(sseDataCrlf(chunk(r, all[i] ?? [], i === all.length - 1)));
 }
 
 /** JSON-array mode: `[` + chunks joined by `,` + `]`; each piece of the array is one event. */
-function* array(r: Reply): Generator<string> {
+function* array(r: Reply): Generator<Frame> {
   const all = streamParts(r);
-  for (let i = 0; i < all.length; i++) yield `${i === 0 ? "[" : ",\r\n"}${JSON.stringify(chunk(r, all[i] ?? [], i === all.length - 1))}`;
-  yield all.length === 0 ? "[]" : "]";
+  for (let i = 0; i < all.length; i++) yield contentFrame(`${i === 0 ? "[" : ",\r\n"}${JSON.stringify(chunk(r, all[i] ?? [], i === all.length - 1))}`);
+  yield metaFrame(all.length === 0 ? "[]" : "]");
 }
 
 /**

@@ -4,7 +4,7 @@
 import type { ToolCall } from "./calls.ts";
 import { field } from "./json.ts";
 import { ids } from "./ids.ts";
-import type { ChatProtocol, Reply, StreamPlan } from "./protocol.ts";
+import { contentFrame, metaFrame, type ChatProtocol, type Frame, type Reply, type StreamPlan } from "./protocol.ts";
 import { SSE_CONTENT_TYPE, SSE_DONE, sseData } from "./sse.ts";
 import { readTurns } from "./text.ts";
 
@@ -22,7 +22,10 @@ function toolCall(r: Reply, c: ToolCall) {
   return { id: ids.openaiCall(r.seq, c.index), type: "function", function: { name: c.name, arguments: c.arguments } };
 }
 
-const finishReason = (r: Reply) => (r.toolCalls.length > 0 ? "tool_calls" : "stop");
+function finishReason(r: Reply): string {
+  if (r.finish === "content_filter") return "content_filter";
+  return r.toolCalls.length > 0 ? "tool_calls" : "stop";
+}
 
 /**
  * Tool-call deltas round-robin across the calls: in the first round each call opens (id, name,
@@ -40,7 +43,7 @@ function* toolDeltas(r: Reply): Generator<object> {
   }
 }
 
-function* chunks(r: Reply): Generator<string> {
+function* chunks(r: Reply): Generator<Frame> {
   const includeUsage = field(field(r.body, "stream_options"), "include_usage") === true;
   const head = { id: ids.chatCompletion(r.seq), object: "chat.completion.chunk", created: r.created, model: r.model, system_fingerprint: "fp_mock" };
   // With include_usage the live API puts `usage: null` on every chunk but the trailing usage chunk.
@@ -48,13 +51,14 @@ function* chunks(r: Reply): Generator<string> {
   const choice = (delta: object, finish: string | null) => ({ ...head, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...tail });
   const tools = r.toolCalls.length > 0;
   // A tool-call reply opens with `content: null`, as the live API does.
-  yield sseData(choice({ role: "assistant", content: tools ? null : "", refusal: null }, null));
-  for (const piece of r.thinking?.pieces ?? []) yield sseData(choice({ reasoning_content: piece }, null));
-  if (tools) for (const d of toolDeltas(r)) yield sseData(choice({ tool_calls: [d] }, null));
-  else for (const piece of r.pieces) yield sseData(choice({ content: piece }, null));
-  yield sseData(choice({}, finishReason(r)));
-  if (includeUsage) yield sseData({ ...head, choices: [], usage: usage(r) });
-  yield SSE_DONE;
+  yield metaFrame(sseData(choice({ role: "assistant", content: tools ? null : "", refusal: null }, null)));
+  for (const piece of r.thinking?.pieces ?? []) yield contentFrame(sseData(choice({ reasoning_content: piece }, null)));
+  if (tools) for (const d of toolDeltas(r)) yield contentFrame(sseData(choice({ tool_calls: [d] }, null)));
+  else for (const piece of r.pieces) yield contentFrame(sseData(choice({ content: piece }, null)));
+  if (r.finish === "none") return;
+  yield metaFrame(sseData(choice({}, finishReason(r))));
+  if (includeUsage) yield metaFrame(sseData({ ...head, choices: [], usage: usage(r) }));
+  yield metaFrame(SSE_DONE);
 }
 
 function message(r: Reply) {

@@ -33,12 +33,33 @@ export interface Reply {
   /** The parsed request body, for per-request options such as `stream_options.include_usage`. */
   readonly body: unknown;
   readonly query: URLSearchParams;
+  /**
+   * How the reply ends: `stop` as usual (end of turn or tool use); `content_filter` with the vendor's
+   * content-filter stop; `none` with no terminal events at all (a stream that ends early but cleanly).
+   */
+  readonly finish: Finish;
 }
 
-/** A stream response: its content type and its events in order, each already framed for the wire. */
+export type Finish = "stop" | "content_filter" | "none";
+
+export type Wire = string | Uint8Array;
+
+/**
+ * One event already framed for the wire. `content` marks the events that carry generated output (text,
+ * reasoning or tool-argument deltas, a Gemini chunk): faults count these, and a gateway commits on the first.
+ */
+export interface Frame {
+  readonly wire: Wire;
+  readonly content: boolean;
+}
+
+export const metaFrame = (wire: Wire): Frame => ({ wire, content: false });
+export const contentFrame = (wire: Wire): Frame => ({ wire, content: true });
+
+/** A stream response: its content type and its events in order. */
 export interface StreamPlan {
   readonly contentType: string;
-  readonly events: Iterable<string | Uint8Array>;
+  readonly events: Iterable<Frame>;
 }
 
 export interface ChatProtocol {

@@ -5,7 +5,7 @@
 import { SIGNATURES, type Thinking, type ToolCall } from "./calls.ts";
 import { field, list, str } from "./json.ts";
 import { ids } from "./ids.ts";
-import type { ChatProtocol, Reply, StreamPlan } from "./protocol.ts";
+import { contentFrame, metaFrame, type ChatProtocol, type Frame, type Reply, type StreamPlan } from "./protocol.ts";
 import { SSE_CONTENT_TYPE, sseEvent } from "./sse.ts";
 import { contentTexts, type Conversation } from "./text.ts";
 
@@ -82,15 +82,18 @@ function output(r: Reply): object[] {
   return items;
 }
 
+/** A content-filtered reply ends `incomplete` with reason `content_filter` (platform.openai.com, Responses object). */
+const filtered = (r: Reply) => r.finish === "content_filter";
+
 function response(r: Reply, done: boolean) {
   return {
     id: ids.response(r.seq),
     object: "response",
     created_at: r.created,
-    status: done ? "completed" : "in_progress",
+    status: !done ? "in_progress" : filtered(r) ? "incomplete" : "completed",
     background: false,
     error: null,
-    incomplete_details: null,
+    incomplete_details: done && filtered(r) ? { reason: "content_filter" } : null,
     instructions: str(field(r.body, "instructions")) ?? null,
     max_output_tokens: null,
     metadata: {},
@@ -112,9 +115,13 @@ function response(r: Reply, done: boolean) {
   };
 }
 
-function* events(r: Reply): Generator<string> {
+function* events(r: Reply): Generator<Frame> {
   let seq = 0;
-  const ev = (type: string, rest: object) => sseEvent(type, { type, sequence_number: seq++, ...rest });
+  const wire = (type: string, rest: object) => sseEvent(type, { type, sequence_number: seq++, ...rest });
+  const ev = (type: string, rest: object) => metaFrame(wire(type, rest));
+  const delta = (type: string, rest: object) => contentFrame(wire(type, rest));
+  // Under `finish: none` the stream stops after the last delta of the last item.
+  const cut = r.finish === "none";
   let output_index = 0;
   yield ev("response.created", { response: response(r, false) });
   yield ev("response.in_progress", { response: response(r, false) });
@@ -122,7 +129,7 @@ function* events(r: Reply): Generator<string> {
     const t = r.thinking;
     const at = { item_id: ids.responsesReasoning(r.seq), output_index, content_index: 0 };
     yield ev("response.output_item.added", { output_index, item: reasoningItem(r, t, false) });
-    for (const delta of t.pieces) yield ev("response.reasoning_text.delta", { ...at, delta });
+    for (const d of t.pieces) yield delta("response.reasoning_text.delta", { ...at, delta: d });
     yield ev("response.reasoning_text.done", { ...at, text: t.text });
     yield ev("response.output_item.done", { output_index, item: reasoningItem(r, t, true) });
     output_index++;
@@ -130,7 +137,8 @@ function* events(r: Reply): Generator<string> {
   for (const c of r.toolCalls) {
     const at = { item_id: ids.responsesCall(r.seq, c.index), output_index };
     yield ev("response.output_item.added", { output_index, item: callItem(r, c, false) });
-    for (const delta of c.fragments) yield ev("response.function_call_arguments.delta", { ...at, delta });
+    for (const d of c.fragments) yield delta("response.function_call_arguments.delta", { ...at, delta: d });
+    if (cut && c.index === r.toolCalls.length - 1) return;
     yield ev("response.function_call_arguments.done", { ...at, arguments: c.arguments });
     yield ev("response.output_item.done", { output_index, item: callItem(r, c, true) });
     output_index++;
@@ -139,12 +147,13 @@ function* events(r: Reply): Generator<string> {
     const at = { item_id: ids.responseMessage(r.seq), output_index, content_index: 0 };
     yield ev("response.output_item.added", { output_index, item: message(r, false) });
     yield ev("response.content_part.added", { ...at, part: textPart("") });
-    for (const delta of r.pieces) yield ev("response.output_text.delta", { ...at, delta, logprobs: [] });
+    for (const d of r.pieces) yield delta("response.output_text.delta", { ...at, delta: d, logprobs: [] });
+    if (cut) return;
     yield ev("response.output_text.done", { ...at, text: r.text, logprobs: [] });
     yield ev("response.content_part.done", { ...at, part: textPart(r.text) });
     yield ev("response.output_item.done", { output_index, item: message(r, true) });
   }
-  yield ev("response.completed", { response: response(r, true) });
+  yield ev(filtered(r) ? "response.incomplete" : "response.completed", { response: response(r, true) });
 }
 
 export const responses: ChatProtocol = {

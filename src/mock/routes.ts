@@ -10,6 +10,8 @@ import { responses } from "./responses.ts";
 
 export type Route =
   | { readonly kind: "stats" }
+  /** Anything else under `/__mock/`: the control API (control-api.ts) answers it. */
+  | { readonly kind: "control" }
   /** `model`/`stream` are set when the URL decides them (Gemini, Bedrock), else read from the body. */
   | { readonly kind: "chat"; readonly protocol: ChatProtocol; readonly model?: string; readonly stream?: boolean }
   | { readonly kind: "count_tokens"; readonly protocol: ChatProtocol; readonly model?: string }
@@ -71,6 +73,7 @@ function geminiRoute(method: string, path: string, version: string, rest: string
 
 export function matchRoute(method: string, path: string): Route {
   if (path === "/__mock/stats") return method === "GET" ? { kind: "stats" } : unmatched(method, path, true);
+  if (path.startsWith("/__mock/")) return { kind: "control" };
   const fixed = POST_ROUTES.get(path);
   if (fixed !== undefined) return method === "POST" ? fixed : unmatched(method, path, true);
   const gm = GEMINI.exec(path);

@@ -32,6 +32,17 @@ export function replyText(protocol: string, lastUser: string): string {
   return `Hello from the busbar demo upstream (${protocol}). You said: ${firstChars(lastUser, ECHO_CHARS)}`;
 }
 
+/** The marker a tagged reply opens with, so a test can tell which member answered (reliability.md §13.1). */
+export function memberMarker(member: string): string {
+  return `member=${member}`;
+}
+
+/** `text` with filler words appended until it has at least `n` words, so it can stream as exactly `n` deltas. */
+export function padWords(text: string, n: number): string {
+  const words = text === "" ? 0 : text.split(/(?<= )/).length;
+  return words >= n ? text : `${text}${" more".repeat(n - words)}`;
+}
+
 export function tokensFor(chars: number): number {
   return Math.ceil(chars / 4);
 }

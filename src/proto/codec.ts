@@ -42,12 +42,24 @@ export interface ResponseContext {
   readonly reasoningContent: boolean;
 }
 
-/** An upstream error, extracted from its native body (reliability.md §5: stage 1a). */
+/**
+ * An upstream error, extracted from its native body (reliability.md §5: stage 1a). `kind` and `message` serve the
+ * caller-facing render (protocols.md §8); `errorCode`, `type`, `contextSignal` and `keyRejected` are the raw fields
+ * failure attribution normalises (upstream/attribution.ts).
+ */
 export interface UpstreamError {
   readonly kind: ErrorKind;
   readonly message: string;
-  /** The vendor's own code/type string, for `error_map` lookups. */
+  /** The vendor's one word for the error, for logs and the native render: its code, else its type. */
   readonly code?: string;
+  /** §5 `code`: the body's error code only, never the type (an integer code as its decimal string). */
+  readonly errorCode?: string;
+  /** §5 `type`: the body's error type (Bedrock: the exception name without its namespace). */
+  readonly type?: string;
+  /** The body says the context window was exceeded. Only ever true on 400 or 413 (Bedrock: 400). */
+  readonly contextSignal: boolean;
+  /** The body says the lane's key was rejected though the status does not (Gemini's 400 `API_KEY_INVALID`). */
+  readonly keyRejected: boolean;
 }
 
 /** Incremental decoder of an upstream stream: correct at any split point (STYLE habit 7). */
@@ -74,7 +86,8 @@ export interface Codec {
   writeRequest(ir: IrRequest, lane: EgressOptions, ledger: Ledger): JsonObject;
   readResponse(body: JsonObject, ledger: Ledger): IrResponse;
   writeResponse(ir: IrResponse, ctx: ResponseContext, ledger: Ledger): JsonObject;
-  readError(status: number, body: string): UpstreamError;
+  /** `headers` refine the body where a protocol puts error fields there (Bedrock's `x-amzn-errortype`). */
+  readError(status: number, body: string, headers?: Headers): UpstreamError;
   streamReader(ledger: Ledger): StreamReader;
   streamWriter(ctx: ResponseContext, ledger: Ledger): StreamWriter;
 }

@@ -1,5 +1,6 @@
 // What Chat Completions (openai/) and Responses (responses/) read and write alike: the reasoning effort word
-// (protocols.md §10.3), data URLs (§6.3), tool-call argument text (§6.2) and the usage counts (§5.3).
+// (protocols.md §10.3), data URLs (§6.3), tool-call argument text (§6.2), the usage counts (§5.3) and the
+// context-length phrases of an error message (reliability.md §5).
 import type { Ledger } from "../ir/ledger.ts";
 import { effortOf } from "../ir/reasoning.ts";
 import type { ReasoningAsk } from "../ir/request.ts";
@@ -66,4 +67,17 @@ export function readUsageCounts(c: { input: Count; output: Count; cached: Count;
   if (typeof written === "number" && written > 0) out.cacheWrite = written;
   if (typeof reasoning === "number") out.reasoning = reasoning;
   return out;
+}
+
+// ---- errors ----
+
+/**
+ * reliability.md §5: the message says the maximum context length was exceeded. Chat Completions says "This model's
+ * maximum context length is 128000 tokens. However, your messages resulted in …"; Responses says "Your input exceeds
+ * the context window of this model" (both with code `context_length_exceeded`, which compatible servers often omit).
+ */
+export function saysContextExceeded(message: string | undefined): boolean {
+  if (message === undefined) return false;
+  const m = message.toLowerCase();
+  return m.includes("maximum context length") || m.includes("exceeds the context window");
 }

@@ -15,3 +15,11 @@ export function kindOfStatus(status: number): ErrorKind {
     default: return status >= 500 ? "server_error" : "invalid_request";
   }
 }
+
+/**
+ * Statuses on which a body may signal an exceeded context window (reliability.md §5). A 429 or 5xx body that quotes
+ * token counts must never pass as a context error: that would fail over without penalising an unhealthy lane.
+ */
+export function mayCarryContextSignal(status: number): boolean {
+  return status === 400 || status === 413;
+}

@@ -12,6 +12,7 @@ import type { Block } from "../ir/content.ts";
 import type { SignatureStash } from "../ir/stash.ts";
 import type { Codec, ResponseContext } from "./codec.ts";
 import { StreamNormalizer } from "./normalize.ts";
+import { StreamProgress } from "./progress.ts";
 
 /**
  * Request side, after the ingress reader: stashed Gemini call signatures re-attached (by the id the caller saw),
@@ -58,6 +59,8 @@ export class StreamTranslator {
   private readonly writer;
   private readonly norm = new StreamNormalizer();
   private failed = false;
+  /** The normalised events seen so far, for the commit point (reliability.md §8.3). */
+  readonly progress = new StreamProgress();
 
   constructor(
     egress: Codec, ingress: Codec, private readonly caller: ProtocolName, ctx: ResponseContext, ledger: Ledger,
@@ -104,6 +107,7 @@ export class StreamTranslator {
         ev = { ...raw, block: { toolUse: { ...toolUse, id } } };
       }
       for (const n of this.norm.push(ev)) {
+        this.progress.observe(n);
         if (n.t === "error") {
           out.push(...this.failOnce(n.kind, n.message));
           continue;
@@ -113,5 +117,31 @@ export class StreamTranslator {
       }
     }
     return out;
+  }
+}
+
+/**
+ * A same-protocol stream's bytes go to the caller untouched; this watches them through the lane's own reader and
+ * the normaliser, so the commit point and a cut stream are seen exactly as on a translated hop.
+ */
+export class StreamWatcher {
+  private readonly reader;
+  private readonly norm = new StreamNormalizer();
+  readonly progress = new StreamProgress();
+
+  constructor(codec: Codec, ledger: Ledger) {
+    this.reader = codec.streamReader(ledger);
+  }
+
+  push(chunk: Uint8Array): void {
+    this.observe(this.reader.push(chunk));
+  }
+
+  end(): void {
+    this.observe(this.reader.end());
+  }
+
+  private observe(events: StreamEvent[]): void {
+    for (const ev of events) for (const n of this.norm.push(ev)) this.progress.observe(n);
   }
 }

@@ -25,6 +25,8 @@ export interface Protocol {
   readonly signing: "none" | "sigv4";
   /** Headers carrying a lane key, in this protocol's style unless the provider overrides it. */
   credentialHeaders(key: string, style: CredentialStyle): Record<string, string>;
+  /** The one-token, non-streaming health-probe body for a lane of this protocol (reliability.md §10). */
+  probeBody(model: string): string;
   /** An error in this dialect's native envelope (protocols.md §8). */
   renderError(err: GatewayError, ctx: ErrorContext): RenderedError;
   /**

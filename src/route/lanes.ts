@@ -1,8 +1,57 @@
-// Lanes and pools built from the config snapshot: a lane is a model bound to its provider and protocol.
-import type { GatewayConfig, ModelSpec, PoolSpec, ProviderSpec } from "../config/model.ts";
+// Lanes and pools built from the config snapshot (reliability.md §1, §3). A lane is a model bound to its provider
+// and protocol and owns the lane-global state: permits, request budget, latency estimate, counters. A pool member
+// is a pool's reference to a lane with its own breaker cell (per pool × lane); a direct model route uses the
+// lane's default cell through an implicit one-member pool.
+import type { GatewayConfig, ModelSpec, PoolMemberSpec, PoolSpec, ProviderSpec } from "../config/model.ts";
 import { protocol } from "../proto/registry.ts";
 import type { Protocol } from "../proto/types.ts";
-import type { SwrrCell } from "./swrr.ts";
+import { type BreakerSettings, Cell, type Jitter } from "./breaker.ts";
+import { Semaphore } from "./semaphore.ts";
+
+/** reliability.md §3: EWMA weight of the newest latency sample. */
+const EWMA_ALPHA = 0.2;
+
+export class LaneState {
+  readonly permits: Semaphore;
+  /** Requests left under `max_requests`; -1 = unlimited. */
+  private budget: number;
+  /** ms from dispatch to response headers of 2xx attempts; null until the first sample. */
+  latencyEwmaMs: number | null = null;
+  ok = 0;
+  err = 0;
+  clientFault = 0;
+  /** Every breaker cell of this lane (one per pool it is in, plus the default cell): hard-down and probes touch all. */
+  readonly cells: Cell[] = [];
+
+  constructor(maxConcurrent: number, maxRequests: number) {
+    this.permits = new Semaphore(maxConcurrent);
+    this.budget = maxRequests;
+  }
+
+  get hasBudget(): boolean {
+    return this.budget !== 0;
+  }
+
+  get budgetLeft(): number {
+    return this.budget;
+  }
+
+  /** One unit reserved at dispatch; false when the lane is spent. */
+  reserve(): boolean {
+    if (this.budget === 0) return false;
+    if (this.budget > 0) this.budget--;
+    return true;
+  }
+
+  /** The attempt ended before commit: the unit comes back. */
+  refund(): void {
+    if (this.budget >= 0) this.budget++;
+  }
+
+  recordLatency(ms: number): void {
+    this.latencyEwmaMs = this.latencyEwmaMs === null ? ms : EWMA_ALPHA * ms + (1 - EWMA_ALPHA) * this.latencyEwmaMs;
+  }
+}
 
 export interface Lane {
   /** The model name from config (also the `lane` label, spec README platform decision 6). */
@@ -11,46 +60,132 @@ export interface Lane {
   readonly provider: ProviderSpec;
   readonly protocol: Protocol;
   readonly model: ModelSpec | undefined;
+  readonly state: LaneState;
+  /** The cell direct model routes use. */
+  readonly defaultCell: Cell;
 }
 
 export interface PoolMember {
+  /** 0-based position in `members`. */
+  readonly index: number;
   readonly lane: Lane;
+  readonly spec: PoolMemberSpec;
   readonly weight: number;
-  readonly cell: SwrrCell;
+  readonly cell: Cell;
   /** The reasoning ask may cross to this member: the member's flag, else the model's (protocols.md §10.3). */
   readonly reasoning: boolean;
+  /** Member value wins over the model's (reliability.md §2). */
+  readonly attemptTimeoutMs: number | undefined;
+}
+
+/** Per-pool counters for /stats (reliability.md §12; the metric names come with observability). */
+export interface PoolCounters {
+  attempts: number;
+  failovers: Partial<Record<string, number>>;
+  exhausted: number;
+  degraded: number;
+  midstreamFailures: number;
+}
+
+export function newCounters(): PoolCounters {
+  return { attempts: 0, failovers: {}, exhausted: 0, degraded: 0, midstreamFailures: 0 };
 }
 
 export interface Pool {
   readonly name: string;
+  readonly counters: PoolCounters;
   readonly members: readonly PoolMember[];
   readonly spec: PoolSpec;
+  /** False for the implicit pool of a direct model route (no pool-level settings apply to the response). */
+  readonly explicit: boolean;
 }
 
-export function laneOf(model: ModelSpec, provider: ProviderSpec): Lane {
-  return { name: model.name, upstreamModel: model.upstreamModel, provider, protocol: protocol(provider.protocol), model };
+/** reliability.md §2 defaults, for direct model routes and ad-hoc lanes. */
+export function defaultPoolSpec(name: string, target: string): PoolSpec {
+  return {
+    name,
+    members: [{ target, weight: 1, contextMax: undefined, reasoning: undefined, attemptTimeoutMs: undefined, tier: undefined, tags: [], costPerMtok: undefined }],
+    translation: "lossy",
+    reasoningContent: false,
+    policy: "weighted",
+    affinity: undefined,
+    failover: { deadlineSecs: 120, cap: 3, exclusions: [], prebufferMs: 0, prebufferBytes: 0 },
+    breaker: { baseCooldownSecs: 15, maxCooldownSecs: 120, trip: { mode: "error_rate", windowS: 30, threshold: 0.5, minRequests: 5 } },
+    onExhausted: { action: "reject" },
+    commitWindow: undefined,
+    ttftTimeoutMs: 90_000,
+    stallTimeoutMs: 120_000,
+  };
 }
 
-export function buildLanes(config: GatewayConfig): Map<string, Lane> {
+export interface LaneBuild {
+  readonly config: GatewayConfig;
+  readonly jitter: Jitter;
+}
+
+function settings(spec: PoolSpec, config: GatewayConfig): BreakerSettings {
+  return {
+    ...spec.breaker,
+    hardDownCooldownSecs: config.limits.hardDownCooldownSecs,
+    maxHonoredRetryAfterSecs: config.limits.maxHonoredRetryAfterSecs,
+  };
+}
+
+export function laneOf(b: LaneBuild, model: ModelSpec | undefined, provider: ProviderSpec, name: string, upstreamModel: string): Lane {
+  const state = new LaneState(model?.maxConcurrent ?? 256, model?.maxRequests ?? -1);
+  const defaultCell = new Cell(settings(defaultPoolSpec(name, name), b.config), b.jitter);
+  state.cells.push(defaultCell);
+  return { name, upstreamModel, provider, protocol: protocol(provider.protocol), model, state, defaultCell };
+}
+
+export function buildLanes(b: LaneBuild): Map<string, Lane> {
   const lanes = new Map<string, Lane>();
-  for (const m of Object.values(config.models)) {
-    const p = config.providers[m.provider];
-    if (p !== undefined) lanes.set(m.name, laneOf(m, p));
+  for (const m of Object.values(b.config.models)) {
+    const p = b.config.providers[m.provider];
+    if (p !== undefined) lanes.set(m.name, laneOf(b, m, p, m.name, m.upstreamModel));
   }
   return lanes;
 }
 
-export function buildPools(config: GatewayConfig, lanes: ReadonlyMap<string, Lane>): Map<string, Pool> {
+export function buildPools(b: LaneBuild, lanes: ReadonlyMap<string, Lane>): Map<string, Pool> {
   const pools = new Map<string, Pool>();
-  for (const p of Object.values(config.pools)) {
+  for (const p of Object.values(b.config.pools)) {
     const members: PoolMember[] = [];
-    for (const m of p.members) {
+    p.members.forEach((m, index) => {
       const lane = lanes.get(m.target);
-      if (lane !== undefined) {
-        members.push({ lane, weight: m.weight, cell: { currentWeight: 0 }, reasoning: m.reasoning ?? lane.model?.reasoning ?? false });
-      }
-    }
-    pools.set(p.name, { name: p.name, members, spec: p });
+      if (lane === undefined) return;
+      const cell = new Cell(settings(p, b.config), b.jitter);
+      lane.state.cells.push(cell);
+      members.push({
+        index, lane, spec: m, weight: m.weight, cell,
+        reasoning: m.reasoning ?? lane.model?.reasoning ?? false,
+        attemptTimeoutMs: m.attemptTimeoutMs ?? lane.model?.attemptTimeoutMs,
+      });
+    });
+    pools.set(p.name, { name: p.name, members, spec: p, explicit: true, counters: newCounters() });
   }
   return pools;
+}
+
+const implicit = new WeakMap<Lane, Pool>();
+
+/** The implicit one-member pool of a direct model route or an ad-hoc lane: the lane's default cell. */
+export function implicitPool(lane: Lane): Pool {
+  let pool = implicit.get(lane);
+  if (pool === undefined) implicit.set(lane, pool = makeImplicitPool(lane));
+  return pool;
+}
+
+function makeImplicitPool(lane: Lane): Pool {
+  const spec = defaultPoolSpec(lane.name, lane.name);
+  return {
+    name: lane.name,
+    explicit: false,
+    counters: newCounters(),
+    spec,
+    members: [{
+      index: 0, lane, spec: spec.members[0]!, weight: 1, cell: lane.defaultCell,
+      reasoning: lane.model?.reasoning ?? false, attemptTimeoutMs: lane.model?.attemptTimeoutMs,
+    }],
+  };
 }

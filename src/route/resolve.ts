@@ -1,47 +1,46 @@
 // Name resolution (protocols.md §2.1): pools first, then models; `/{provider}/{model}` is an ad-hoc lane.
+// A direct model route and an ad-hoc lane resolve to an implicit one-member pool (reliability.md §3), so every
+// request goes through the same selection and failover loop.
 import type { GatewayConfig } from "../config/model.ts";
-import { protocol } from "../proto/registry.ts";
-import type { Lane, Pool } from "./lanes.ts";
-import { swrrPick } from "./swrr.ts";
+import type { Jitter } from "./breaker.ts";
+import { implicitPool, type Lane, laneOf, type Pool } from "./lanes.ts";
 
 export type Resolution =
-  | { readonly kind: "lane"; readonly lane: Lane; readonly pool: Pool | undefined; readonly reasoning: boolean }
-  /** The name exists, but none of its lanes can serve this request (e.g. another protocol, another operation). */
-  | { readonly kind: "unserved"; readonly lanes: readonly Lane[] }
+  | { readonly kind: "pool"; readonly pool: Pool }
   | { readonly kind: "unknown" };
 
+/** Ad-hoc lanes are kept so their breaker state lives on between requests; bounded like any cache keyed by callers. */
+const AD_HOC_MAX = 1024;
+
 export class Resolver {
+  private readonly adHocLanes = new Map<string, Lane>();
+
   constructor(
     private readonly config: GatewayConfig,
-    private readonly lanes: ReadonlyMap<string, Lane>,
-    private readonly pools: ReadonlyMap<string, Pool>,
+    readonly lanes: ReadonlyMap<string, Lane>,
+    readonly pools: ReadonlyMap<string, Pool>,
+    private readonly jitter: Jitter,
   ) {}
 
-  /** Pools are tried first, then models. Selection within a pool is smooth weighted round-robin. */
-  resolve(name: string, accepts: (lane: Lane) => boolean): Resolution {
+  /** Pools are tried first, then models. */
+  resolve(name: string): Resolution {
     const pool = this.pools.get(name);
-    if (pool !== undefined) {
-      const usable = pool.members.filter((m) => accepts(m.lane));
-      const i = swrrPick(usable);
-      const member = usable[i];
-      if (member === undefined) return { kind: "unserved", lanes: pool.members.map((m) => m.lane) };
-      return { kind: "lane", lane: member.lane, pool, reasoning: member.reasoning };
-    }
+    if (pool !== undefined) return { kind: "pool", pool };
     const lane = this.lanes.get(name);
-    if (lane === undefined) return { kind: "unknown" };
-    return accepts(lane) ? { kind: "lane", lane, pool: undefined, reasoning: lane.model?.reasoning ?? false } : { kind: "unserved", lanes: [lane] };
+    return lane === undefined ? { kind: "unknown" } : { kind: "pool", pool: implicitPool(lane) };
   }
 
   /** `/{provider}/{model}/v1/messages`: a configured provider and a literal upstream model, bypassing pools. */
   adHoc(providerName: string, model: string): Resolution {
     if (!Object.hasOwn(this.config.providers, providerName)) return { kind: "unknown" };
-    const provider = this.config.providers[providerName]!;
-    return {
-      kind: "lane",
-      lane: { name: `${providerName}/${model}`, upstreamModel: model, provider, protocol: protocol(provider.protocol), model: undefined },
-      pool: undefined,
-      reasoning: false,
-    };
+    const key = `${providerName}/${model}`;
+    let lane = this.adHocLanes.get(key);
+    if (lane === undefined) {
+      if (this.adHocLanes.size >= AD_HOC_MAX) this.adHocLanes.clear();
+      lane = laneOf({ config: this.config, jitter: this.jitter }, undefined, this.config.providers[providerName]!, key, model);
+      this.adHocLanes.set(key, lane);
+    }
+    return { kind: "pool", pool: implicitPool(lane) };
   }
 
   /** Names a caller can route to, for discovery: pools sorted, then models sorted, de-duplicated. */

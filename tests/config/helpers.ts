@@ -1,6 +1,7 @@
 // Shared fixtures for the config loader tests: YAML text in, LoadResult out, no process state.
 import { EMBEDDED_CATALOG_FILE, embeddedCatalogText } from "../../src/config/catalog.ts";
 import { type LoadInput, type LoadResult, loadConfig } from "../../src/config/load.ts";
+import type { GatewayConfig, PoolSpec } from "../../src/config/model.ts";
 
 /** A minimal valid config: one catalog provider, one model. */
 export const MINIMAL = `providers:
@@ -50,3 +51,26 @@ export const TEST_CATALOG = `providers:
     error_map: { insufficient_quota: billing, context_length_exceeded: context_length }
   anthropic: { protocol: anthropic, base_url: https://api.anthropic.com, error_map: { overloaded_error: overloaded } }
 `;
+
+/** A pool's reliability settings when it sets none (reliability.md §2; spec README stream deadlines). */
+export const POOL_DEFAULTS = {
+  policy: "weighted",
+  affinity: undefined,
+  failover: { deadlineSecs: 120, cap: 3, exclusions: [], prebufferMs: 0, prebufferBytes: 0 },
+  breaker: { baseCooldownSecs: 15, maxCooldownSecs: 120, trip: { mode: "error_rate", windowS: 30, threshold: 0.5, minRequests: 5 } },
+  onExhausted: { action: "reject" },
+  commitWindow: undefined,
+  ttftTimeoutMs: 90_000,
+  stallTimeoutMs: 120_000,
+} as const satisfies Omit<PoolSpec, "name" | "members" | "translation" | "reasoningContent">;
+
+/** `limits` when the file sets none (platform.md §4.3, reliability.md §2). */
+export const LIMIT_DEFAULTS = {
+  maxBodyBytes: 33_554_432,
+  hardDownCooldownSecs: 1800,
+  maxHonoredRetryAfterSecs: 86_400,
+  maxBufferedResponseBytes: 33_554_432,
+  upstreamRequestTimeoutSecs: 300,
+  upstreamStreamIdleTimeoutSecs: 300,
+  upstreamErrorBodyMaxBytes: 262_144,
+} as const satisfies GatewayConfig["limits"];

@@ -1,6 +1,6 @@
 // platform.md §1.4 name rules and reliability.md §2 cross-references (CFG-08).
 import { describe, expect, test } from "bun:test";
-import { errorsOf, load, TEST_CATALOG } from "./helpers.ts";
+import { errorsOf, LIMIT_DEFAULTS, load, POOL_DEFAULTS, TEST_CATALOG } from "./helpers.ts";
 
 const base = (pools: string) => `providers:
   openai: { api_key_env: OPENAI_KEY }
@@ -94,12 +94,17 @@ pools:
       pools: {
         chat: {
           name: "chat",
-          members: [{ target: "gpt", weight: 1, contextMax: undefined, reasoning: undefined }, { target: "mini", weight: 3, contextMax: 128000, reasoning: false }],
+          members: [
+            { target: "gpt", weight: 1, contextMax: undefined, reasoning: undefined, attemptTimeoutMs: undefined, tier: undefined, tags: [], costPerMtok: undefined },
+            { target: "mini", weight: 3, contextMax: 128000, reasoning: false, attemptTimeoutMs: undefined, tier: undefined, tags: [], costPerMtok: undefined },
+          ],
           translation: "strict",
           reasoningContent: true,
+          ...POOL_DEFAULTS,
         },
       },
-      limits: { maxBodyBytes: 33554432 },
+      limits: LIMIT_DEFAULTS,
+      health: { mode: "none", intervalSecs: 30, timeoutSecs: 5 },
       translation: "lossy",
       observability: { emitServerTiming: false },
     });
@@ -116,6 +121,7 @@ pools:
       allowPrivateNetwork: false,
       allowMetadataHosts: false,
       caFile: undefined,
+      health: { mode: "none", intervalSecs: 30, timeoutSecs: 5 },
     });
     expect(r.counts).toEqual({ providers: 1, models: 2, pools: 1 });
     expect(Object.isFrozen(r.config.models.gpt)).toBe(true);

@@ -35,6 +35,7 @@ describe("runValidate", () => {
     expect(r).toEqual({
       exitCode: 0,
       out: "ok: config valid — 2 provider(s), 2 model(s), 1 pool(s)\n"
+        + "warning: valid.yaml: pools.chat.members: members speak several protocols (anthropic, openai), so requests are translated for some members and a translation may drop fields\n"
         + "note: env var(s) referenced but unset here — required at runtime: CLIENT_TOKEN\n",
     });
     expect(readdirSync(dir).length).toBe(before + 1);

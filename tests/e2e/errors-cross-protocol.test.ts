@@ -1,5 +1,7 @@
-// Errors cross too (protocols.md §8): an upstream error from a lane of protocol X reaches a caller of protocol Y
-// as Y's native status and envelope, upstream message preserved, so Y's SDK raises its usual exception class.
+// Errors cross too (protocols.md §8): a client-fault error from a lane of protocol X reaches a caller of protocol Y
+// as Y's native status and envelope, upstream message preserved, so Y's SDK raises its usual exception class. Every
+// other upstream error is the lane's fault (reliability.md §6): the lane is benched or hard-down, and with no
+// other member the caller gets its dialect's exhaustion answer (503; Anthropic 529), never the upstream's body.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
@@ -48,8 +50,16 @@ const ANTHROPIC_CLASS: Record<number, [string, number]> = {
   529: ["OverloadedError", 529], 504: ["GatewayTimeoutError", 504],
 };
 
-const expected = (table: Record<number, [string, number]>, s: number): Caught =>
-  ({ cls: table[s]![0], status: table[s]![1], retryAfter: s === 429 ? "7" : undefined, hasMessage: true });
+/** Statuses that are the caller's fault: relayed, not failed over (reliability.md §6 stage 2). */
+const RELAYED = new Set([400, 404, 413]);
+const EXHAUSTED: Record<string, [string, number]> = { openai: ["InternalServerError", 503], anthropic: ["OverloadedError", 529] };
+
+const expected = (table: Record<number, [string, number]>, s: number): Caught => {
+  if (RELAYED.has(s)) return { cls: table[s]![0], status: table[s]![1], retryAfter: undefined, hasMessage: true };
+  const [cls, status] = EXHAUSTED[table === ANTHROPIC_CLASS ? "anthropic" : "openai"]!;
+  // A 429's Retry-After benches the lane for that long: the exhaustion answer's Retry-After is what remains.
+  return { cls, status, retryAfter: s === 429 ? "7" : undefined, hasMessage: false };
+};
 
 for (const lane of LANES) {
   describe(`${lane} lane errors`, () => {

@@ -112,32 +112,46 @@ const drivers: Record<ProtocolName, Driver> = {
 
 const ARGS = { city: "Paris", days: 3, note: "naïve 😀" };
 
-/** How each SDK reports an upstream rate limit: its own typed error with the status it knows. */
-function rateLimited(caller: ProtocolName, e: unknown): boolean {
-  const err = e as { status?: number; statusCode?: number; name?: string; constructor: { name: string } };
+/**
+ * An upstream 429 is a transient fault: the lane is benched for its Retry-After and, with no other member, the
+ * request gets the exhaustion answer (reliability.md §3, §8.6): each SDK's own "unavailable" error, 503 (529 for
+ * Anthropic, protocols D15), whose Retry-After is the lane's remaining bench (7 s).
+ */
+function unavailable(caller: ProtocolName, e: unknown): string {
+  const err = e as { status?: number; statusCode?: number; name?: string; headers?: Headers | Record<string, string>; constructor: { name: string } };
+  const ra = (h: unknown) => (h instanceof Headers ? h.get("retry-after") : (h as Record<string, string> | undefined)?.["retry-after"]);
   switch (caller) {
-    case "openai": case "responses": case "anthropic": return err.constructor.name === "RateLimitError" && err.status === 429;
-    case "gemini": return err.constructor.name === "ApiError" && err.status === 429;
-    case "bedrock": return err.name === "ThrottlingException";
-    case "cohere": return err.constructor.name === "TooManyRequestsError" && err.statusCode === 429;
+    case "openai": case "responses": case "anthropic": return `${err.constructor.name} ${err.status} retry-after=${ra(err.headers)}`;
+    case "gemini": return `${err.constructor.name} ${err.status}`;
+    case "bedrock": return `${err.name}`;
+    case "cohere": return `${err.constructor.name} ${err.statusCode}`;
   }
 }
 
+const UNAVAILABLE: Record<ProtocolName, string> = {
+  openai: "InternalServerError 503 retry-after=7",
+  responses: "InternalServerError 503 retry-after=7",
+  anthropic: "OverloadedError 529 retry-after=7",
+  gemini: "ApiError 503",
+  bedrock: "ServiceUnavailableException",
+  cohere: "ServiceUnavailableError 503",
+};
+
 describe.each(PROTOCOL_NAMES)("%s caller", (caller) => {
-  test.each(PROTOCOL_NAMES)(`→ %s lane: text and tool use, streaming and not, and a native rate-limit error`, async (lane) => {
+  test.each(PROTOCOL_NAMES)(`→ %s lane: text and tool use, streaming and not, and a native 'unavailable' error when the lane is rate-limited`, async (lane) => {
     const got = {
       text: await drivers[caller](`pool-${lane}`, false, false),
       textStream: await drivers[caller](`pool-${lane}`, true, false),
       tool: await drivers[caller](`tool-${lane}`, false, true),
       toolStream: await drivers[caller](`tool-${lane}`, true, true),
-      rateLimit: await drivers[caller](`busy-${lane}`, false, false).then(() => false, (e: unknown) => rateLimited(caller, e)),
+      unavailable: await drivers[caller](`busy-${lane}`, false, false).then(() => "no error", (e: unknown) => unavailable(caller, e)),
     };
     const text = `Hello from the busbar demo upstream (${lane}). You said: ${PROMPT}`;
     const call = { name: "get_weather", args: ARGS };
     expect(got).toEqual({
       text: { text }, textStream: { text },
       tool: { text: "", call }, toolStream: { text: "", call },
-      rateLimit: true,
+      unavailable: UNAVAILABLE[caller],
     });
   });
 });

@@ -9,6 +9,8 @@ import { listen, type Listening } from "../../src/serve.ts";
 let release: () => void = () => {};
 let seenBody = "";
 let seenPath = "";
+const FIRST = 'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":"hi"}}]}\n\n';
+const REST = 'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n';
 const FIXED = '{"id":"x",  "weird" : [1.50, 2e10], "model":"upstream-m"}';
 
 const upstream = Bun.serve({
@@ -18,14 +20,15 @@ const upstream = Bun.serve({
     seenBody = await req.text();
     seenPath = new URL(req.url).pathname;
     if (!seenBody.includes('"stream":true')) return new Response(FIXED, { headers: { "content-type": "application/json", "set-cookie": "a=b" } });
-    // Send one event, then hold the stream open until the test has read it through the gateway.
+    // Send one content event, then hold the stream open until the test has read it through the gateway. The event
+    // carries text: the gateway commits a stream at its first content-bearing event (reliability.md §8.3).
     const gate = new Promise<void>((r) => { release = r; });
     const enc = new TextEncoder();
     return new Response(new ReadableStream({
       async start(c) {
-        c.enqueue(enc.encode('data: {"n":1}\n\n'));
+        c.enqueue(enc.encode(FIRST));
         await gate;
-        c.enqueue(enc.encode("data: [DONE]\n\n"));
+        c.enqueue(enc.encode(REST));
         c.close();
       },
     }), { headers: { "content-type": "text/event-stream" } });
@@ -58,9 +61,9 @@ test("a stream's first event reaches the caller while the upstream is still hold
   });
   const reader = res.body!.getReader();
   const first = await reader.read(); // would never resolve if the gateway buffered the whole stream
-  expect(new TextDecoder().decode(first.value)).toBe('data: {"n":1}\n\n');
+  expect(new TextDecoder().decode(first.value)).toBe(FIRST);
   release();
   let rest = "";
   for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
-  expect(rest).toBe("data: [DONE]\n\n");
+  expect(rest).toBe(REST);
 });

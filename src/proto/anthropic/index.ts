@@ -13,6 +13,7 @@ export const anthropic: Protocol = {
   streamContentType: "text/event-stream",
   signing: "none",
   credentialHeaders,
+  probeBody: (model) => `{"model":${JSON.stringify(model)},"max_tokens":1,"messages":[{"role":"user","content":"ping"}]}`,
   renderError,
   renderAuthFailure,
   codec: anthropicCodec,

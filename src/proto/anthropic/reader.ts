@@ -9,7 +9,7 @@ import type { Ledger } from "../../ir/ledger.ts";
 import type { IrMessage, IrRequest, IrTool, ToolChoice } from "../../ir/request.ts";
 import type { JsonObject, ReadContext, UpstreamError } from "../codec.ts";
 import { collectExtra } from "../extra.ts";
-import { kindOfStatus } from "../status.ts";
+import { kindOfStatus, mayCarryContextSignal } from "../status.ts";
 import { readBlock, readCache, readContent } from "./blocks.ts";
 import { hotMessages } from "./hot.ts";
 import { kindOfErrorType } from "./tables.ts";
@@ -134,23 +134,46 @@ const MESSAGE_MAX = 500;
 /** Bodies beyond this are not parsed: no vendor sends a real error that large. */
 const BODY_PARSE_MAX = 64 * 1024;
 
-/** `{"type":"error","error":{"type","message"}}` → kind and message; anything else → the status's generic kind. */
+/**
+ * `{"type":"error","error":{"type","message"}}` → kind and message; anything else → the status's generic kind.
+ * Stage 1a (reliability.md §5): Anthropic sends a type and no code (compatible providers may add `error.code`); the
+ * message alone signals an exceeded context.
+ */
 export function readError(status: number, body: string): UpstreamError {
   let kind = kindOfStatus(status);
   let message = `The upstream answered HTTP ${status}.`;
-  let code: string | undefined;
+  let type: string | undefined;
+  let errorCode: string | undefined;
+  let contextSignal = false;
   if (body.length <= BODY_PARSE_MAX) {
     let json: unknown;
     try { json = JSON.parse(body); } catch { json = undefined; }
     const parsed = v.safeParse(ErrorBody, json);
     if (parsed.success) {
       const e = parsed.output.error;
-      if (typeof e.message === "string" && e.message !== "") message = e.message.length > MESSAGE_MAX ? `${e.message.slice(0, MESSAGE_MAX)}…` : e.message;
+      if (typeof e.message === "string" && e.message !== "") {
+        message = e.message.length > MESSAGE_MAX ? `${e.message.slice(0, MESSAGE_MAX)}…` : e.message;
+        contextSignal = mayCarryContextSignal(status) && saysContextExceeded(e.message);
+      }
       if (typeof e.type === "string") {
-        code = e.type;
+        type = e.type;
         kind = kindOfErrorType(e.type) ?? kind;
       }
+      if (typeof e.code === "string" || typeof e.code === "number") errorCode = String(e.code);
     }
   }
-  return code === undefined ? { kind, message } : { kind, message, code };
+  const out = { kind, message, ...(errorCode !== undefined && { errorCode }), contextSignal, keyRejected: false };
+  return type === undefined ? out : { ...out, code: type, type };
+}
+
+/**
+ * reliability.md §5: "prompt is too long" (`prompt is too long: 215000 tokens > 200000 maximum`), or "exceeds the
+ * maximum" with "token" or "context". Also the real 400 for input plus `max_tokens` over the window, "input length
+ * and `max_tokens` exceed context limit: 197626 + 8192 > 200000", which a larger member can serve too.
+ */
+export function saysContextExceeded(message: string): boolean {
+  const m = message.toLowerCase();
+  return m.includes("prompt is too long")
+    || (m.includes("exceeds the maximum") && (m.includes("token") || m.includes("context")))
+    || m.includes("exceed context limit");
 }

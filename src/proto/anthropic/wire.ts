@@ -155,7 +155,8 @@ export const Response = v.looseObject({
 });
 
 export const ErrorBody = v.looseObject({
-  error: v.looseObject({ type: v.nullish(str), message: v.nullish(str) }),
+  // `code` is not Anthropic's own: Anthropic-compatible providers send one (`"1113"`, reliability.md §2 error_map).
+  error: v.looseObject({ type: v.nullish(str), message: v.nullish(str), code: v.optional(v.unknown()) }),
 });
 
 // ---- stream frames (§9.3 AN); each `data:` repeats its event name as `type` ----

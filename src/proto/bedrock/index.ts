@@ -13,6 +13,7 @@ export const bedrock: Protocol = {
   streamContentType: EVENTSTREAM_CONTENT_TYPE,
   signing: "sigv4",
   credentialHeaders,
+  probeBody: (_model) => '{"messages":[{"role":"user","content":[{"text":"ping"}]}],"inferenceConfig":{"maxTokens":1}}',
   renderError,
   renderAuthFailure,
   codec: bedrockCodec,

@@ -11,6 +11,7 @@ import type { Ledger } from "../../ir/ledger.ts";
 import type { IrMessage, IrRequest, IrTool } from "../../ir/request.ts";
 import type { JsonObject, ReadContext, UpstreamError } from "../codec.ts";
 import { collectExtra } from "../extra.ts";
+import { saysContextExceeded as geminiSaysContextExceeded } from "../gemini/reader.ts";
 import { kindOfStatus } from "../status.ts";
 import { readBlocks } from "./blocks.ts";
 import { hotMessages } from "./hot.ts";
@@ -152,12 +153,15 @@ export function clip(message: string): string {
 /**
  * `{"message"}` (AWS also sends `Message`, and `__type` on some paths) → kind and message. The exception name
  * refines the status where it says more: a 400 `ServiceQuotaExceededException` is quota, a 403 with a bad
- * signature is authentication (the lane's own key: reliability D1).
+ * signature is authentication (the lane's own key: reliability D1). Stage 1a (reliability.md §5): no code; the type
+ * is the exception name from `__type` (or `code`), else from the `x-amzn-errortype` header.
  */
-export function readError(status: number, body: string): UpstreamError {
+export function readError(status: number, body: string, headers?: Headers): UpstreamError {
   let kind = kindOfStatus(status);
   let message = `The upstream answered HTTP ${status}.`;
   let code: string | undefined;
+  let type: string | undefined;
+  let contextSignal = false;
   if (body.length <= BODY_PARSE_MAX) {
     let json: unknown;
     try { json = JSON.parse(body); } catch { json = undefined; }
@@ -165,13 +169,41 @@ export function readError(status: number, body: string): UpstreamError {
     if (parsed.success) {
       const e = parsed.output;
       const m = e.message ?? e.Message;
-      if (typeof m === "string" && m !== "") message = clip(m);
-      const type = e.__type ?? e.code;
-      if (typeof type === "string" && type !== "") {
-        code = type;
-        kind = kindOfException(type) ?? kind;
+      if (typeof m === "string" && m !== "") {
+        message = clip(m);
+        // Bedrock sends an oversized input only as a 400 ValidationException (§5: "on 400 only").
+        contextSignal = status === 400 && saysContextExceeded(m);
+      }
+      const name = e.__type ?? e.code;
+      if (typeof name === "string" && name !== "") {
+        code = name;
+        kind = kindOfException(name) ?? kind;
+        type = exceptionName(name);
       }
     }
   }
-  return code === undefined ? { kind, message } : { kind, message, code };
+  type ??= exceptionName(headers?.get("x-amzn-errortype") ?? "");
+  const out = { kind, message, ...(type !== undefined && { type }), contextSignal, keyRejected: false };
+  return code === undefined ? out : { ...out, code };
+}
+
+/**
+ * `com.amazon.coral.validate#ValidationException:http://internal.amazon.com/coral/com.amazon.coral.validate/` →
+ * `ValidationException`: cut at the first `:` (the Smithy AWS JSON rule for `x-amzn-errortype`), then keep what
+ * follows the last `#` or `/` (reliability.md §5). Undefined when nothing is left.
+ */
+export function exceptionName(raw: string): string | undefined {
+  const colon = raw.indexOf(":");
+  const head = colon >= 0 ? raw.slice(0, colon) : raw;
+  const name = head.slice(Math.max(head.lastIndexOf("#"), head.lastIndexOf("/")) + 1).trim();
+  return name === "" ? undefined : name;
+}
+
+/**
+ * reliability.md §5: the Gemini phrases. Also what Bedrock really sends for an oversized input: Converse's "Input is
+ * too long for requested model." and the Claude model's own "prompt is too long: 200049 tokens > 200000 maximum".
+ */
+export function saysContextExceeded(message: string): boolean {
+  const m = message.toLowerCase();
+  return geminiSaysContextExceeded(message) || m.includes("too long for requested model") || m.includes("prompt is too long");
 }

@@ -11,7 +11,7 @@ import { isIntegerLexeme, rawNumberValue, type RawNumber } from "../../ir/number
 import type { IrRequest, IrTool, ResponseFormat, ToolChoice } from "../../ir/request.ts";
 import type { JsonObject, ReadContext, UpstreamError } from "../codec.ts";
 import { topLevelValueRanges } from "../splice.ts";
-import { kindOfStatus } from "../status.ts";
+import { kindOfStatus, mayCarryContextSignal } from "../status.ts";
 import { assistantBlocks, readContent, text } from "./blocks.ts";
 import {
   ErrorBody, isObj, MODELED_MESSAGE_KEYS, MODELED_REQUEST_KEYS, Request, requiredString, type WireMessage, wireMessage,
@@ -140,22 +140,42 @@ const BODY_PARSE_MAX = 64 * 1024;
 
 /**
  * Cohere's `{"message"}` envelope → kind and message (§8). The status decides the kind, with Cohere's own
- * statuses refined: 498 (invalid token) is an authentication failure, 402 (billing) a quota one.
+ * statuses refined: 498 (invalid token) is an authentication failure, 402 (billing) a quota one. Stage 1a
+ * (reliability.md §5): no code; the type is `error_type` when present; the message alone signals an exceeded context.
  */
 export function readError(status: number, body: string): UpstreamError {
   const kind = status === 498 ? "authentication" : status === 402 ? "quota" : kindOfStatus(status);
   let message: string | undefined;
+  let type: string | undefined;
   if (body.length <= BODY_PARSE_MAX) {
     let json: unknown;
     try { json = JSON.parse(body); } catch { json = undefined; }
     const r = v.safeParse(ErrorBody, json);
     if (r.success) {
-      const { message: m, error: e } = r.output;
+      const { message: m, error: e, error_type: t } = r.output;
       if (typeof m === "string" && m !== "") message = m;
       else if (typeof e === "string" && e !== "") message = e;
       else if (isObj(e) && typeof e.message === "string" && e.message !== "") message = e.message;
+      if (typeof t === "string" && t !== "") type = t;
     }
   }
-  if (message === undefined) return { kind, message: `The upstream answered HTTP ${status}.` };
-  return { kind, message: message.length > MESSAGE_MAX ? `${message.slice(0, MESSAGE_MAX)}…` : message };
+  const signals = {
+    ...(type !== undefined && { type }),
+    contextSignal: message !== undefined && mayCarryContextSignal(status) && saysContextExceeded(message),
+    keyRejected: false,
+  };
+  if (message === undefined) return { kind, message: `The upstream answered HTTP ${status}.`, ...signals };
+  return { kind, message: message.length > MESSAGE_MAX ? `${message.slice(0, MESSAGE_MAX)}…` : message, ...signals };
+}
+
+/**
+ * reliability.md §5: "too many tokens" (`too many tokens: total number of tokens in the prompt cannot exceed 4081 -
+ * received 4507`); "too long" with "token", "context" or "input"; "token limit"; "exceeds" with "context".
+ */
+export function saysContextExceeded(message: string): boolean {
+  const m = message.toLowerCase();
+  return m.includes("too many tokens")
+    || (m.includes("too long") && (m.includes("token") || m.includes("context") || m.includes("input")))
+    || m.includes("token limit")
+    || (m.includes("exceeds") && m.includes("context"));
 }

@@ -86,6 +86,8 @@ export const Response = v.looseObject({
 export const ErrorBody = v.looseObject({
   message: v.optional(v.unknown()),
   error: v.optional(v.unknown()),
+  /** The error's type, where Cohere sends one (reliability.md §5). */
+  error_type: v.optional(v.unknown()),
 });
 
 // ---- hand-narrowed shapes: messages, content parts, tool calls, stream frames ----

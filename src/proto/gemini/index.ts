@@ -13,6 +13,7 @@ export const gemini: Protocol = {
   streamContentType: "text/event-stream",
   signing: "none",
   credentialHeaders,
+  probeBody: (_model) => '{"contents":[{"role":"user","parts":[{"text":"ping"}]}],"generationConfig":{"maxOutputTokens":1}}',
   renderError,
   renderAuthFailure,
   codec: geminiCodec,

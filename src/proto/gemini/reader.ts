@@ -10,7 +10,7 @@ import { isIntegerLexeme, type RawNumber } from "../../ir/number.ts";
 import type { IrMessage, IrRequest, IrTool, ResponseFormat, ToolChoice } from "../../ir/request.ts";
 import type { JsonObject, ReadContext, UpstreamError } from "../codec.ts";
 import { topLevelValueRanges } from "../splice.ts";
-import { kindOfStatus } from "../status.ts";
+import { kindOfStatus, mayCarryContextSignal } from "../status.ts";
 import { readModelParts, readResponseObject, wireContent, wirePart } from "./parts.ts";
 import { readOpenApiSchema } from "./schema.ts";
 import { effortOfLevel, kindOfRpcStatus, syntheticCallId } from "./tables.ts";
@@ -230,30 +230,65 @@ const BODY_PARSE_MAX = 64 * 1024;
 /**
  * `{"error":{"code","message","status","details"}}` (also as the one element of an array, as `:streamGenerateContent`
  * without `alt=sse` sends it) → kind, message and the google.rpc status. The body refines the HTTP status: Google
- * answers a bad key with 400 and `API_KEY_INVALID`, an authentication error.
+ * answers a bad key with 400 and `API_KEY_INVALID`, an authentication error. Stage 1a (reliability.md §5): the code
+ * is `error.code` as a string (else the status name), the type is the status name.
  */
 export function readError(status: number, body: string): UpstreamError {
   const statusKind = kindOfStatus(status);
   let kind = statusKind;
   let message = `The upstream answered HTTP ${status}.`;
   let code: string | undefined;
+  let errorCode: string | undefined;
+  let contextSignal = false;
+  let keyRejected = false;
   if (body.length <= BODY_PARSE_MAX) {
     let json: unknown;
     try { json = JSON.parse(body); } catch { json = undefined; }
     const parsed = v.safeParse(ErrorBody, Array.isArray(json) ? json[0] : json);
     if (parsed.success) {
       const e = parsed.output.error;
-      if (typeof e.message === "string" && e.message !== "") message = clip(e.message);
+      if (typeof e.message === "string" && e.message !== "") {
+        message = clip(e.message);
+        contextSignal = mayCarryContextSignal(status) && saysContextExceeded(e.message);
+      }
       if (typeof e.status === "string") {
         code = e.status;
         const k = kindOfRpcStatus(e.status);
         // 413 says more than INVALID_ARGUMENT; otherwise the body's status is the more precise word.
         if (k !== undefined && statusKind !== "too_large") kind = k;
       }
-      if (e.details?.some((d) => d.reason === "API_KEY_INVALID")) kind = "authentication";
+      errorCode = typeof e.code === "number" ? String(e.code) : code;
+      if (e.details?.some((d) => d.reason === "API_KEY_INVALID")) {
+        kind = "authentication";
+        keyRejected = status === 400 || status === 403;
+      }
     }
   }
-  return code === undefined ? { kind, message } : { kind, message, code };
+  const out = { kind, message, ...(errorCode !== undefined && { errorCode }), contextSignal, keyRejected };
+  return code === undefined ? out : { ...out, code, type: code };
+}
+
+/**
+ * reliability.md §5, Gemini's phrases (Bedrock reads them too): "input is longer than the maximum number of
+ * tokens"; "token count … exceeds … maximum" (`The input token count (1200000) exceeds the maximum number of tokens
+ * allowed (1048576).`); "exceeds the maximum" with "token" or "context".
+ */
+export function saysContextExceeded(message: string): boolean {
+  const m = message.toLowerCase();
+  return m.includes("input is longer than the maximum number of tokens")
+    || inOrder(m, "token count", "exceeds", "maximum")
+    || (m.includes("exceeds the maximum") && (m.includes("token") || m.includes("context")));
+}
+
+/** The words occur in this order (indexOf, not a backtracking regex: a message may be 64 KiB). */
+function inOrder(text: string, ...words: string[]): boolean {
+  let at = 0;
+  for (const w of words) {
+    const i = text.indexOf(w, at);
+    if (i < 0) return false;
+    at = i + w.length;
+  }
+  return true;
 }
 
 export function clip(s: string): string {

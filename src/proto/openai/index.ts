@@ -13,6 +13,7 @@ export const openai: Protocol = {
   streamContentType: "text/event-stream",
   signing: "none",
   credentialHeaders: bearerCredential,
+  probeBody: (model) => `{"model":${JSON.stringify(model)},"max_tokens":1,"messages":[{"role":"user","content":"ping"}]}`,
   renderError,
   renderAuthFailure,
   codec: openaiCodec,

@@ -10,7 +10,8 @@ import { isEffort } from "../../ir/reasoning.ts";
 import type { IrMessage, IrRequest, IrTool, ResponseFormat, ToolChoice } from "../../ir/request.ts";
 import type { JsonObject, ReadContext, UpstreamError } from "../codec.ts";
 import { collectExtra, lastTopLevelLexeme } from "../extra.ts";
-import { parseArguments, parseDataUrl } from "../openai-family.ts";
+import { parseArguments, parseDataUrl, saysContextExceeded } from "../openai-family.ts";
+import { mayCarryContextSignal } from "../status.ts";
 import { optionalString, requiredString, wireContent, type WireMessage, wireMessage, wireToolCalls } from "./hot.ts";
 import { kindOfError } from "./tables.ts";
 import {
@@ -210,7 +211,7 @@ function text(t: string): Block {
 
 const MAX_MESSAGE = 500;
 
-/** An upstream error body → kind, message (at most ~500 chars) and the vendor's code (§8). */
+/** An upstream error body → kind, message (at most ~500 chars) and the vendor's code (§8), plus the stage-1a fields. */
 export function readError(status: number, body: string): UpstreamError {
   let parsed: unknown;
   try {
@@ -232,11 +233,16 @@ export function readError(status: number, body: string): UpstreamError {
     }
     if (message === undefined && typeof r.output.message === "string") message = r.output.message;
   }
+  const errorCode = code !== undefined ? String(code) : undefined;
   const out: UpstreamError = {
     kind: kindOfError(status, type, code),
     message: message ? clip(message) : `The upstream returned HTTP ${status}.`,
+    ...(errorCode !== undefined && { errorCode }),
+    ...(type !== undefined && { type }),
+    contextSignal: mayCarryContextSignal(status) && (errorCode === "context_length_exceeded" || saysContextExceeded(message)),
+    keyRejected: false,
   };
-  const vendorCode = code !== undefined ? String(code) : type;
+  const vendorCode = errorCode ?? type;
   return vendorCode !== undefined ? { ...out, code: vendorCode } : out;
 }
 

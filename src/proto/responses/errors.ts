@@ -4,7 +4,8 @@
 import * as v from "valibot";
 import type { ErrorKind } from "../../ir/errors.ts";
 import type { UpstreamError } from "../codec.ts";
-import { kindOfStatus } from "../status.ts";
+import { saysContextExceeded } from "../openai-family.ts";
+import { kindOfStatus, mayCarryContextSignal } from "../status.ts";
 import { ErrorBody } from "./wire.ts";
 
 const MAX_MESSAGE = 500;
@@ -13,7 +14,7 @@ const MAX_BODY = 64 * 1024;
 
 export function readError(status: number, body: string): UpstreamError {
   const kind = kindOfStatus(status);
-  const generic = { kind, message: `The upstream answered with HTTP ${status}.` };
+  const generic = { kind, message: `The upstream answered with HTTP ${status}.`, contextSignal: false, keyRejected: false };
   if (body.length > MAX_BODY) return generic;
   let json: unknown;
   try {
@@ -25,8 +26,17 @@ export function readError(status: number, body: string): UpstreamError {
   if (!parsed.success) return generic;
   const e = parsed.output.error;
   const code = typeof e.code === "string" ? e.code : e.type ?? undefined;
+  const errorCode = e.code === null || e.code === undefined ? undefined : String(e.code);
   const message = typeof e.message === "string" && e.message.trim() !== "" ? clip(e.message) : generic.message;
-  return { kind: refine(kind, e.code, e.type), message, ...(code !== undefined && { code }) };
+  return {
+    kind: refine(kind, e.code, e.type),
+    message,
+    ...(code !== undefined && { code }),
+    ...(errorCode !== undefined && { errorCode }),
+    ...(typeof e.type === "string" && { type: e.type }),
+    contextSignal: mayCarryContextSignal(status) && (errorCode === "context_length_exceeded" || saysContextExceeded(e.message ?? undefined)),
+    keyRejected: false,
+  };
 }
 
 /** The body refines the status where OpenAI says more than HTTP can (§8: `insufficient_quota` is a quota, not a 429). */

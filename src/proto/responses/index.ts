@@ -14,6 +14,8 @@ export const responses: Protocol = {
   streamContentType: "text/event-stream",
   signing: "none",
   credentialHeaders: bearerCredential,
+  // 16 is this API's minimum max_output_tokens (reliability.md §10).
+  probeBody: (model) => `{"model":${JSON.stringify(model)},"input":"ping","max_output_tokens":16}`,
   renderError,
   renderAuthFailure,
   codec: responsesCodec,

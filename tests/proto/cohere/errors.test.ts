@@ -4,6 +4,9 @@ import { CohereClientV2, CohereError } from "cohere-ai";
 import { cohereCodec } from "../../../src/proto/cohere/codec.ts";
 import { renderError } from "../../../src/proto/cohere/writer.ts";
 
+/** Stage 1a (reliability.md §5): no context signal, no key rejection. */
+const none = { contextSignal: false, keyRejected: false } as const;
+
 const body = (message: string) => JSON.stringify({ id: "5a1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f", message });
 
 test("each status class with Cohere's {message} envelope", () => {
@@ -22,28 +25,28 @@ test("each status class with Cohere's {message} envelope", () => {
     [504, "gateway timeout"],
   ];
   expect(rows.map(([s, m]) => cohereCodec.readError(s, body(m)))).toEqual([
-    { kind: "invalid_request", message: rows[0]![1] },
-    { kind: "authentication", message: "invalid api token" },
-    { kind: "quota", message: "Please add a payment method to continue." },
-    { kind: "permission", message: "Forbidden" },
-    { kind: "not_found", message: rows[4]![1] },
-    { kind: "too_large", message: "Request entity too large" },
-    { kind: "invalid_request", message: "unprocessable entity" },
-    { kind: "rate_limit", message: rows[7]![1] },
-    { kind: "authentication", message: "invalid api token" },
-    { kind: "server_error", message: rows[9]![1] },
-    { kind: "overloaded", message: "service unavailable" },
-    { kind: "timeout", message: "gateway timeout" },
+    { kind: "invalid_request", message: rows[0]![1], ...none },
+    { kind: "authentication", message: "invalid api token", ...none },
+    { kind: "quota", message: "Please add a payment method to continue.", ...none },
+    { kind: "permission", message: "Forbidden", ...none },
+    { kind: "not_found", message: rows[4]![1], ...none },
+    { kind: "too_large", message: "Request entity too large", ...none },
+    { kind: "invalid_request", message: "unprocessable entity", ...none },
+    { kind: "rate_limit", message: rows[7]![1], ...none },
+    { kind: "authentication", message: "invalid api token", ...none },
+    { kind: "server_error", message: rows[9]![1], ...none },
+    { kind: "overloaded", message: "service unavailable", ...none },
+    { kind: "timeout", message: "gateway timeout", ...none },
   ]);
 });
 
 test("non-JSON, empty, foreign-shaped and huge bodies; long messages are cut to 500 characters", () => {
-  expect(cohereCodec.readError(502, "<html><body>Bad Gateway</body></html>")).toEqual({ kind: "server_error", message: "The upstream answered HTTP 502." });
-  expect(cohereCodec.readError(503, "")).toEqual({ kind: "overloaded", message: "The upstream answered HTTP 503." });
-  expect(cohereCodec.readError(429, JSON.stringify({ error: { message: "slow down" } }))).toEqual({ kind: "rate_limit", message: "slow down" });
-  expect(cohereCodec.readError(400, JSON.stringify({ error: "bad" }))).toEqual({ kind: "invalid_request", message: "bad" });
-  expect(cohereCodec.readError(400, body("x".repeat(200_000)))).toEqual({ kind: "invalid_request", message: "The upstream answered HTTP 400." });
-  expect(cohereCodec.readError(400, body("é".repeat(600)))).toEqual({ kind: "invalid_request", message: `${"é".repeat(500)}…` });
+  expect(cohereCodec.readError(502, "<html><body>Bad Gateway</body></html>")).toEqual({ kind: "server_error", message: "The upstream answered HTTP 502.", ...none });
+  expect(cohereCodec.readError(503, "")).toEqual({ kind: "overloaded", message: "The upstream answered HTTP 503.", ...none });
+  expect(cohereCodec.readError(429, JSON.stringify({ error: { message: "slow down" } }))).toEqual({ kind: "rate_limit", message: "slow down", ...none });
+  expect(cohereCodec.readError(400, JSON.stringify({ error: "bad" }))).toEqual({ kind: "invalid_request", message: "bad", ...none });
+  expect(cohereCodec.readError(400, body("x".repeat(200_000)))).toEqual({ kind: "invalid_request", message: "The upstream answered HTTP 400.", ...none });
+  expect(cohereCodec.readError(400, body("é".repeat(600)))).toEqual({ kind: "invalid_request", message: `${"é".repeat(500)}…`, ...none });
 });
 
 let server: ReturnType<typeof Bun.serve>;

@@ -159,24 +159,26 @@ describe("readError", () => {
       openaiCodec.readError(504, "<html><body>Gateway Timeout</body></html>"),
       openaiCodec.readError(502, ""),
     ];
+    // Stage 1a (reliability.md §5): errorCode is the code alone, type the type; only the first is a context error.
+    const none = { contextSignal: false, keyRejected: false } as const;
     expect(got).toEqual([
-      { kind: "invalid_request", message: "too long", code: "context_length_exceeded" },
-      { kind: "authentication", message: "Incorrect API key provided: sk-...", code: "invalid_api_key" },
-      { kind: "permission", message: "m", code: "permission_error" },
-      { kind: "not_found", message: "m", code: "model_not_found" },
-      { kind: "too_large", message: "payload too large" },
-      { kind: "rate_limit", message: "Rate limit reached", code: "rate_limit_exceeded" },
-      { kind: "quota", message: "You exceeded your current quota", code: "insufficient_quota" },
-      { kind: "server_error", message: "The server had an error", code: "server_error" },
-      { kind: "overloaded", message: "Service Unavailable" },
-      { kind: "timeout", message: "The upstream returned HTTP 504." },
-      { kind: "server_error", message: "The upstream returned HTTP 502." },
+      { kind: "invalid_request", message: "too long", code: "context_length_exceeded", errorCode: "context_length_exceeded", type: "invalid_request_error", contextSignal: true, keyRejected: false },
+      { kind: "authentication", message: "Incorrect API key provided: sk-...", code: "invalid_api_key", errorCode: "invalid_api_key", type: "invalid_request_error", ...none },
+      { kind: "permission", message: "m", code: "permission_error", type: "permission_error", ...none },
+      { kind: "not_found", message: "m", code: "model_not_found", errorCode: "model_not_found", type: "invalid_request_error", ...none },
+      { kind: "too_large", message: "payload too large", ...none },
+      { kind: "rate_limit", message: "Rate limit reached", code: "rate_limit_exceeded", errorCode: "rate_limit_exceeded", type: "requests", ...none },
+      { kind: "quota", message: "You exceeded your current quota", code: "insufficient_quota", errorCode: "insufficient_quota", type: "insufficient_quota", ...none },
+      { kind: "server_error", message: "The server had an error", code: "server_error", type: "server_error", ...none },
+      { kind: "overloaded", message: "Service Unavailable", ...none },
+      { kind: "timeout", message: "The upstream returned HTTP 504.", ...none },
+      { kind: "server_error", message: "The upstream returned HTTP 502.", ...none },
     ]);
   });
 
   test("a huge message is clipped; a JSON array envelope (some compatible servers) is read", () => {
     const long = openaiCodec.readError(400, envelope("invalid_request_error", null, "x".repeat(5000)));
     expect(long.message).toBe(`${"x".repeat(500)}…`);
-    expect(openaiCodec.readError(400, JSON.stringify([{ error: { message: "bad", code: 400 } }]))).toEqual({ kind: "invalid_request", message: "bad", code: "400" });
+    expect(openaiCodec.readError(400, JSON.stringify([{ error: { message: "bad", code: 400 } }]))).toEqual({ kind: "invalid_request", message: "bad", code: "400", errorCode: "400", contextSignal: false, keyRejected: false });
   });
 });

@@ -111,21 +111,23 @@ describe("readError (§8)", () => {
       codec.readError(400, envelope("x".repeat(2000), "invalid_request_error")),
       codec.readError(500, `{"error":{"message":"${"y".repeat(70000)}"}}`),
     ];
+    // Stage 1a (reliability.md §5): errorCode is the code alone, type the type.
+    const none = { contextSignal: false, keyRejected: false } as const;
     expect(got).toEqual([
-      { kind: "invalid_request", message: "Bad field 'x'.", code: "invalid_request_error" },
-      { kind: "authentication", message: "Incorrect API key provided.", code: "invalid_api_key" },
-      { kind: "permission", message: "Nope.", code: "permission_error" },
-      { kind: "not_found", message: "The model 'x' does not exist.", code: "model_not_found" },
-      { kind: "too_large", message: "Too big.", code: "invalid_request_error" },
-      { kind: "rate_limit", message: "Slow down.", code: "rate_limit_exceeded" },
-      { kind: "quota", message: "You exceeded your current quota.", code: "insufficient_quota" },
-      { kind: "server_error", message: "Oops.", code: "server_error" },
-      { kind: "overloaded", message: "Overloaded.", code: "server_error" },
-      { kind: "timeout", message: "The upstream answered with HTTP 504." },
-      { kind: "server_error", message: "The upstream answered with HTTP 502." },
-      { kind: "invalid_request", message: "The upstream answered with HTTP 400." },
-      { kind: "invalid_request", message: `${"x".repeat(499)}…`, code: "invalid_request_error" },
-      { kind: "server_error", message: "The upstream answered with HTTP 500." },
+      { kind: "invalid_request", message: "Bad field 'x'.", code: "invalid_request_error", type: "invalid_request_error", ...none },
+      { kind: "authentication", message: "Incorrect API key provided.", code: "invalid_api_key", errorCode: "invalid_api_key", type: "invalid_request_error", ...none },
+      { kind: "permission", message: "Nope.", code: "permission_error", type: "permission_error", ...none },
+      { kind: "not_found", message: "The model 'x' does not exist.", code: "model_not_found", errorCode: "model_not_found", type: "invalid_request_error", ...none },
+      { kind: "too_large", message: "Too big.", code: "invalid_request_error", type: "invalid_request_error", ...none },
+      { kind: "rate_limit", message: "Slow down.", code: "rate_limit_exceeded", errorCode: "rate_limit_exceeded", type: "rate_limit_error", ...none },
+      { kind: "quota", message: "You exceeded your current quota.", code: "insufficient_quota", errorCode: "insufficient_quota", type: "insufficient_quota", ...none },
+      { kind: "server_error", message: "Oops.", code: "server_error", type: "server_error", ...none },
+      { kind: "overloaded", message: "Overloaded.", code: "server_error", type: "server_error", ...none },
+      { kind: "timeout", message: "The upstream answered with HTTP 504.", ...none },
+      { kind: "server_error", message: "The upstream answered with HTTP 502.", ...none },
+      { kind: "invalid_request", message: "The upstream answered with HTTP 400.", ...none },
+      { kind: "invalid_request", message: `${"x".repeat(499)}…`, code: "invalid_request_error", type: "invalid_request_error", ...none },
+      { kind: "server_error", message: "The upstream answered with HTTP 500.", ...none },
     ]);
   });
 });

@@ -1,0 +1,276 @@
+// The in-flight failover loop (reliability.md §8.1): select a member, attempt, and on an upstream fault record it
+// in this pool's cell and try another member, all before the client sees a byte. Bounded by the request deadline
+// and the pool's hop cap; exhaustion follows `on_exhausted` (§8.6). The breaker is touched only here, on the member
+// actually dispatched (I3).
+import type { ProtocolName } from "../ir/protocol.ts";
+import type { Operation } from "../proto/types.ts";
+import type { Runtime } from "../runtime.ts";
+import { AttemptAbort, linkAbort } from "../upstream/abort.ts";
+import { type AttemptOutcome, type FailoverReason, type Reply, runAttempt } from "../upstream/attempt.ts";
+import type { ClientBody } from "../upstream/egress.ts";
+import type { Lane, Pool, PoolMember } from "./lanes.ts";
+import { isReady, select } from "./select.ts";
+
+export interface ServeInput {
+  readonly caller: ProtocolName;
+  readonly op: Operation;
+  readonly stream: boolean;
+  readonly geminiJsonArray: boolean;
+  readonly pool: Pool;
+  readonly body: ClientBody;
+  readonly callerHeaders: Headers;
+  readonly passthrough: string | undefined;
+  readonly requestId: string;
+  readonly timing: { upstreamNs: number };
+  /** The client's connection: aborts when it goes away. */
+  readonly clientSignal: AbortSignal;
+  /** The member's lane can serve this request (natively or by translation). */
+  readonly serves: (lane: Lane) => boolean;
+}
+
+/** The loop's answer: a response to send, or the client left (nothing to send). */
+export type Served = Reply | { readonly gone: true };
+
+export async function serve(rt: Runtime, s: ServeInput): Promise<Served> {
+  const req = new AttemptAbort(); // request level: "client" or "deadline"
+  const onClient = () => req.fire("client");
+  if (s.clientSignal.aborted) return { gone: true };
+  s.clientSignal.addEventListener("abort", onClient, { once: true });
+  const deadlineTimer = setTimeout(() => req.fire("deadline"), s.pool.spec.failover.deadlineSecs * 1000);
+  try {
+    return await loop(rt, s, req);
+  } finally {
+    clearTimeout(deadlineTimer);
+    s.clientSignal.removeEventListener("abort", onClient);
+  }
+}
+
+interface LoopState {
+  pool: Pool;
+  hops: number;
+  readonly visited: Set<string>;
+  readonly tried: Set<Lane>;
+  readonly pruned: Set<Lane>;
+  /** The last context-length error, relayed when no larger member is left (§8.5, D3). */
+  lastContext: Reply | undefined;
+  lastWasContext: boolean;
+  /** A strict-translation refusal, answered when no member could take the request at all. */
+  lastSkip: Reply | undefined;
+  /** An upstream was actually called (skips do not count). */
+  attempted: boolean;
+}
+
+async function loop(rt: Runtime, s: ServeInput, req: AttemptAbort): Promise<Served> {
+  const st: LoopState = {
+    pool: s.pool, hops: 0, visited: new Set([s.pool.name]), tried: new Set(), pruned: new Set(),
+    lastContext: undefined, lastWasContext: false, lastSkip: undefined, attempted: false,
+  };
+  const servesMember = (m: PoolMember) => s.serves(m.lane);
+  for (;;) {
+    if (req.reason !== undefined) return ended(rt, s, st, req);
+    const { pool } = st;
+    const header = pool.spec.affinity?.headerName;
+    const affinityKey = header === undefined ? undefined : s.callerHeaders.get(header) || undefined;
+    const sel = st.hops > pool.spec.failover.cap
+      ? { kind: "none" as const }
+      : select({ pool, now: rt.now().getTime(), tried: st.tried, pruned: st.pruned, serves: servesMember, affinityKey });
+    if (sel.kind === "none") {
+      const next = exhausted(rt, s, st);
+      if (next === "continue") continue;
+      if (next === "least_bad") {
+        const m = leastBad(rt, st);
+        if (m === undefined || !m.lane.state.permits.tryAcquire()) return rejectReply(rt, s, st);
+        rt.log.warn("pool exhausted; least_bad dispatch ignores the breaker", { pool: pool.name, lane: m.lane.name, request_id: s.requestId });
+        pool.counters.degraded++;
+        st.lastWasContext = false;
+        const out = await dispatch(rt, s, st, req, m, false);
+        if (out !== undefined && !("retry" in out)) return out;
+        if (st.lastWasContext && st.lastContext !== undefined) return st.lastContext;
+        return req.reason !== undefined ? ended(rt, s, st, req) : rejectReply(rt, s, st);
+      }
+      return next;
+    }
+    const { member } = sel;
+    const permits = member.lane.state.permits;
+    if (sel.kind === "wait") {
+      if (!(await permits.acquire(req.signal))) return ended(rt, s, st, req);
+      if (!isReady(member, rt.now().getTime())) {
+        permits.release(); // tripped while we waited: choose again
+        continue;
+      }
+    } else if (!permits.tryAcquire()) continue;
+    const out = await dispatch(rt, s, st, req, member, true);
+    if (out !== undefined && !("retry" in out)) return out;
+  }
+}
+
+/** One attempt on a member that holds a permit. Undefined or `retry` = go round the loop again. */
+async function dispatch(rt: Runtime, s: ServeInput, st: LoopState, req: AttemptAbort, member: PoolMember, useBreaker: boolean): Promise<Served | { retry: true } | undefined> {
+  const { lane, cell } = member;
+  const pool = st.pool;
+  if (!lane.state.reserve()) {
+    lane.state.permits.release();
+    return undefined;
+  }
+  const now = rt.now().getTime();
+  const { probe } = useBreaker ? cell.dispatch(now) : { probe: false };
+  st.tried.add(lane);
+  pool.counters.attempts++;
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    lane.state.permits.release();
+  };
+  const abort = new AttemptAbort();
+  const unlink = linkAbort(req, abort);
+  let outcome: AttemptOutcome;
+  try {
+    outcome = await runAttempt(rt, {
+      caller: s.caller, op: s.op, stream: s.stream, geminiJsonArray: s.geminiJsonArray, pool, member, body: s.body,
+      callerHeaders: s.callerHeaders, passthrough: s.passthrough, requestId: s.requestId, timing: s.timing, abort,
+      release,
+      onCommit: () => {
+        cell.onSuccess(rt.now().getTime(), probe);
+        lane.state.ok++;
+      },
+      onMidstreamFailure: () => {
+        cell.onTransient(rt.now().getTime(), false);
+        lane.state.err++;
+        pool.counters.midstreamFailures++;
+      },
+    });
+  } catch (e) {
+    outcome = { kind: "transient", cls: "network", reason: "connect" };
+    rt.log.error("attempt failed unexpectedly", { lane: lane.name, error: e instanceof Error ? e.name : "unknown", request_id: s.requestId });
+  } finally {
+    unlink();
+  }
+  if (outcome.kind !== "skip") st.attempted = true;
+  if (outcome.kind === "served") return { res: outcome.res };
+
+  // Not served: the attempt ended before commit, so the permit and the budget unit come back (§3).
+  abort.fire("done");
+  release();
+  lane.state.refund();
+  const t = rt.now().getTime();
+  switch (outcome.kind) {
+    case "client_fault":
+      lane.state.clientFault++;
+      if (probe) cell.onAbandon(true);
+      return outcome.reply;
+    case "invalid":
+      if (probe) cell.onAbandon(true);
+      return outcome.reply;
+    case "aborted":
+      if (probe) cell.onAbandon(true);
+      return undefined; // the loop answers for the client or the deadline
+    case "skip":
+      if (probe) cell.onAbandon(true);
+      pool.counters.attempts--; // no upstream call was made
+      st.lastSkip = outcome.reply;
+      return { retry: true }; // no penalty, no hop (§8.1)
+    case "context_length":
+      if (probe) cell.onAbandon(true);
+      prune(st, member);
+      st.lastContext = outcome.reply;
+      st.lastWasContext = true;
+      return hop(st, "context_length");
+    case "transient":
+      cell.onTransient(t, probe, outcome.retryAfterSec);
+      lane.state.err++;
+      st.lastWasContext = false;
+      return hop(st, outcome.reason);
+    case "hard_down":
+      for (const c of lane.state.cells) c.onHardDown(t, outcome.deadReason);
+      lane.state.err++;
+      st.lastWasContext = false;
+      rt.log.warn("lane hard-down", { lane: lane.name, reason: outcome.deadReason });
+      return hop(st, "hard_down");
+  }
+}
+
+/** Counts the failover; past the cap the pool is exhausted at the next selection. */
+function hop(st: LoopState, reason: FailoverReason): { retry: true } {
+  st.hops++;
+  st.pool.counters.failovers[reason] = (st.pool.counters.failovers[reason] ?? 0) + 1;
+  return { retry: true };
+}
+
+/** §8.5: members with a known context_max ≤ the failed member's are pruned; unknown ones stay. */
+function prune(st: LoopState, failed: PoolMember): void {
+  const max = failed.spec.contextMax;
+  if (max === undefined) return;
+  for (const m of st.pool.members) if (m.spec.contextMax !== undefined && m.spec.contextMax <= max) st.pruned.add(m.lane);
+}
+
+/** The request ended while in the loop: the client left, or the deadline passed (§9: 503 with Retry-After). */
+function ended(rt: Runtime, s: ServeInput, st: LoopState, req: AttemptAbort): Served {
+  if (req.reason === "client") return { gone: true };
+  return {
+    error: {
+      kind: "overloaded",
+      message: "The request timed out before an upstream answered.",
+      retryAfter: retryAfterSecs(rt, st.pool),
+    },
+  };
+}
+
+/** §8.6 on an exhausted pool: the reply, or go on in a fallback pool, or one `least_bad` attempt. */
+function exhausted(rt: Runtime, s: ServeInput, st: LoopState): Served | "continue" | "least_bad" {
+  // D3: no larger member left after a context error → that error, not a 503.
+  if (st.lastWasContext && st.lastContext !== undefined) return st.lastContext;
+  // Nothing could take the request at all under strict translation: the refusal naming the fields.
+  if (st.lastSkip !== undefined && !st.attempted) return st.lastSkip;
+  const action = st.pool.spec.onExhausted;
+  switch (action.action) {
+    case "reject":
+      return rejectReply(rt, s, st);
+    case "least_bad":
+      return "least_bad";
+    case "fallback_pool": {
+      const next = rt.resolver.pools.get(action.pool);
+      if (next === undefined || st.visited.has(next.name)) return rejectReply(rt, s, st);
+      st.visited.add(next.name);
+      st.pool = next;
+      st.hops = 0;
+      st.lastWasContext = false;
+      return "continue";
+    }
+  }
+}
+
+/** Ignoring the breaker: the untried, non-excluded member whose cooldown ends soonest; ties go to member order. */
+function leastBad(rt: Runtime, st: LoopState): PoolMember | undefined {
+  const now = rt.now().getTime();
+  let best: PoolMember | undefined;
+  for (const m of st.pool.members) {
+    if (st.tried.has(m.lane) || st.pool.spec.failover.exclusions.includes(m.lane.name)) continue;
+    if (best === undefined || m.cell.cooldownRemainingS(now) < best.cell.cooldownRemainingS(now)) best = m;
+  }
+  return best;
+}
+
+/** `reject`: the caller's native "overloaded" (Anthropic 529, D15) with Retry-After (§8.6). */
+function rejectReply(rt: Runtime, s: ServeInput, st: LoopState): Served {
+  st.pool.counters.exhausted++;
+  return {
+    error: {
+      kind: "overloaded",
+      message: `Every upstream of '${s.pool.name}' is unavailable or failed; retry later.`,
+      retryAfter: retryAfterSecs(rt, st.pool),
+    },
+  };
+}
+
+/** ceil(smallest remaining member cooldown), at least 1 s. */
+function retryAfterSecs(rt: Runtime, pool: Pool): number {
+  const now = rt.now().getTime();
+  let min = Infinity;
+  for (const m of pool.members) {
+    if (pool.spec.failover.exclusions.includes(m.lane.name)) continue;
+    const left = m.cell.cooldownRemainingS(now);
+    if (left > 0 && left < min) min = left;
+  }
+  return Number.isFinite(min) ? Math.max(1, Math.ceil(min)) : 1;
+}
