@@ -25,6 +25,8 @@ export function demoBanner(base: string, mockUrl: string): string {
   for (const c of demoCurls(base)) out.push("", `# ${c.label}`, c.command);
   out.push(
     "",
+    "Failover: pool `demo` spans all six protocols; `demo-flaky`'s first member fails ~30 % (429/500) and",
+    `busbar answers from the others. Send a few, then look: curl -s ${base}/stats`,
     `Models: curl -s ${base}/v1/models    Health: curl -s ${base}/healthz`,
     `SDKs: OpenAI baseURL ${base}/v1 · Anthropic baseURL ${base} (model "demo-anthropic") · Gemini httpOptions.baseUrl ${base}`,
     `      Bedrock endpoint ${base} · Cohere environment ${base}`,

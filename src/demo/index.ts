@@ -16,7 +16,8 @@ export interface Demo {
 }
 
 export function startDemo(port: number, log: Logger): Demo {
-  const mock = startMockUpstream({ host: "127.0.0.1", port: 0 });
+  // Faults on: `demo-flaky`'s first member fails through the model-name directive `@fail-rate=0.3`.
+  const mock = startMockUpstream({ host: "127.0.0.1", port: 0, faults: true });
   const loaded = loadConfig({
     configText: demoConfigYaml(mock.url, port),
     configFile: "demo.yaml",

@@ -44,3 +44,32 @@ test("the banner names the gateway and every curl line works as printed", async 
   // One mock protocol per line, so every protocol really was exercised.
   expect(new Set(demo.mock.requests.map((r) => r.protocol)).size).toBe(6);
 });
+
+test("demo-flaky: its first member fails ~30 % of requests, and every request still answers 200 through failover", async () => {
+  const statuses: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const res = await fetch(`${demo.gateway.url}/v1/chat/completions`, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "demo-flaky", messages: [{ role: "user", content: `hello ${i}` }] }),
+    });
+    statuses.push(res.status);
+    await res.arrayBuffer();
+  }
+  expect(statuses.every((s) => s === 200)).toBe(true);
+  const stats = (await (await fetch(`${demo.gateway.url}/stats`)).json()) as { pool_state: Record<string, { failovers: Record<string, number> }> };
+  expect(stats.pool_state["demo-flaky"]!.failovers.transient_upstream).toBeGreaterThan(0);
+});
+
+test("the demo pool spans all six protocols and answers an Anthropic caller from any of them", async () => {
+  const answered = new Set<string>();
+  for (let i = 0; i < 6; i++) {
+    const res = await fetch(`${demo.gateway.url}/v1/messages`, {
+      method: "POST", headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: "demo", max_tokens: 64, messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { content: { text: string }[] };
+    answered.add(/\((\w+)\)/.exec(body.content[0]!.text)?.[1] ?? "");
+  }
+  expect(answered).toEqual(new Set(["openai", "responses", "anthropic", "gemini", "bedrock", "cohere"]));
+});

@@ -2,14 +2,16 @@
 // from YAML text through the same loader operators use.
 import { embeddedCatalogText } from "../../src/config/catalog.ts";
 import { loadConfig } from "../../src/config/load.ts";
-import { startMockUpstream, type MockUpstream } from "../../src/mock/index.ts";
+import { type MockOptions, startMockUpstream, type MockUpstream } from "../../src/mock/index.ts";
 import { type Logger, silentLogger } from "../../src/observe/log.ts";
-import { buildRuntime, type RuntimeOptions } from "../../src/runtime.ts";
+import { buildRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime.ts";
 import { listen } from "../../src/serve.ts";
 
 export interface TestGateway {
   readonly url: string;
   readonly mock: MockUpstream;
+  /** The runtime behind the gateway (lanes, pools, cells), for white-box assertions. */
+  readonly rt: Runtime;
   stop(): Promise<void>;
 }
 
@@ -19,10 +21,12 @@ export interface GatewayOptions {
   readonly env?: Record<string, string>;
   readonly log?: Logger;
   readonly runtime?: RuntimeOptions;
+  /** Extra mock options, e.g. `{ memberTag: true }` for reliability tests (faults are always on). */
+  readonly mock?: Omit<MockOptions, "port" | "faults">;
 }
 
 export async function startGateway(o: GatewayOptions): Promise<TestGateway> {
-  const mock = startMockUpstream({ port: 0, faults: true });
+  const mock = startMockUpstream({ ...o.mock, port: 0, faults: true });
   const loaded = loadConfig({
     configText: o.yaml(mock.url),
     configFile: "config.yaml",
@@ -39,6 +43,7 @@ export async function startGateway(o: GatewayOptions): Promise<TestGateway> {
   return {
     url: gw.url,
     mock,
+    rt,
     async stop() {
       await gw.stop();
       await mock.stop();
