@@ -31,10 +31,11 @@ const STATIC_POSTS: readonly (readonly [readonly string[], IngressRoute])[] = [
 type Admission = { readonly ok: true; readonly ctx: RequestContext } | { readonly ok: false; readonly res: Response };
 
 /** Client auth runs before routing, so an unknown path with a bad token is a 401, as the vendor's would be. */
-function admit(rt: Runtime, req: Request): Admission {
+function admit(rt: Runtime, req: Request, knownPath?: string): Admission {
   const timing = { startNs: Bun.nanoseconds(), upstreamNs: 0 };
   const requestId = requestIdFrom(req.headers);
-  const path = rawPath(req.url);
+  // The native router knows the path; building `req.url` costs a string copy per request.
+  const path = knownPath ?? rawPath(req.url);
   const geminiKey = path.startsWith("/v1beta/") || path.startsWith("/v1/models/") ? queryParam(req.url, "key") : undefined;
   const decision = rt.auth.check(req.headers, geminiKey);
   if (!decision.ok) {
@@ -70,22 +71,25 @@ export type NativeRoutes = Record<string, { POST: (req: Request) => Promise<Resp
 export function nativeRoutes(rt: Runtime): NativeRoutes {
   const routes: NativeRoutes = {};
   for (const [paths, route] of STATIC_POSTS) {
-    const POST = async (req: Request): Promise<Response> => {
-      const a = admit(rt, req);
-      if (!a.ok) return a.res;
-      let res: Response;
-      try {
-        res = await handleGenerate(rt, req, route, a.ctx);
-      } catch (e) {
-        if (!(e instanceof Error)) throw e; // as in Hono: only Errors reach the error handler
-        res = internalError(rt, req, e, a.ctx.requestId);
-      }
-      stamp(rt, res, a.ctx.timing);
-      return res;
-    };
-    for (const p of paths) routes[p] = { POST };
+    for (const p of paths) routes[p] = { POST: nativePost(rt, route, p) };
   }
   return routes;
+}
+
+function nativePost(rt: Runtime, route: IngressRoute, path: string): (req: Request) => Promise<Response> {
+  return async (req) => {
+    const a = admit(rt, req, path);
+    if (!a.ok) return a.res;
+    let res: Response;
+    try {
+      res = await handleGenerate(rt, req, route, a.ctx);
+    } catch (e) {
+      if (!(e instanceof Error)) throw e; // as in Hono: only Errors reach the error handler
+      res = internalError(rt, req, e, a.ctx.requestId);
+    }
+    stamp(rt, res, a.ctx.timing);
+    return res;
+  };
 }
 
 export function createApp(rt: Runtime): Hono<Env> {

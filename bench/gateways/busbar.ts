@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { bodyMaker } from "../bodies.ts";
 import { freePort, runBounded, spawnLogged, waitForPort, type Child } from "../spawn.ts";
 import { buildInfo } from "../../src/build-info.ts";
-import { chatHeaders, isStream, type CallKind, type CallOptions, type CallTarget, type Manifest, type StartContext, type StartResult } from "./types.ts";
+import { chatHeaders, isStream, type CallKind, type CallOptions, type CallTarget, type Manifest, type Running, type StartContext, type StartResult } from "./types.ts";
 
 export const BINARY_PATH = "dist/busbar-linux-x64";
 const BOOT_TIMEOUT_MS = 20_000;
@@ -31,6 +31,10 @@ export function busbarConfigYaml(port: number, upstreams: ReadonlyMap<number, st
     pools.push(`  bench-anthropic${s}: { members: [ { target: claude${s} } ] }`);
     pools.push(`  bench-cross${s}: { members: [ { target: claude${s} } ] }   # OpenAI caller → Anthropic lane`);
   }
+  // Issue 6: selection + breaker bookkeeping must not show in latency; the same lane three times over, as a pool.
+  models.push(`  gpt-2: { provider: mock-openai, upstream_model: mock-gpt, max_concurrent: 8192 }`);
+  models.push(`  gpt-3: { provider: mock-openai, upstream_model: mock-gpt, max_concurrent: 8192 }`);
+  pools.push("  bench-openai-3: { members: [ { target: gpt }, { target: gpt-2 }, { target: gpt-3 } ] }");
   lines.push("models:", ...models, "pools:", ...pools);
   if (serverTiming) lines.push("observability: { emit_server_timing: true }");
   return `${lines.join("\n")}\n`;
@@ -103,6 +107,26 @@ export async function startBusbar(ctx: StartContext, configFor: ConfigFor, callF
       call: (kind, opts) => callFor(base, kind, opts),
       stop: () => child.stop(),
     },
+  };
+}
+
+export const POOL3_NAME = "busbar-pool3";
+
+/**
+ * The same busbar process seen through a 3-member pool (`bench-openai-3`) instead of the 1-member one: the side by
+ * side then shows what selection and breaker bookkeeping add (issue 6). OpenAI chat only.
+ */
+export function pool3View(bb: Running): Running {
+  const base = `http://127.0.0.1:${String(bb.facts.port)}`;
+  return {
+    ...bb,
+    name: POOL3_NAME,
+    call(kind, opts) {
+      if (kind !== "openai" && kind !== "stream") return { notServed: "the 3-member pool row is OpenAI chat only" };
+      const stream = kind === "stream";
+      return { call: { url: `${base}/v1/chat/completions`, headers: chatHeaders(kind), body: bodyMaker({ dialect: "openai", model: "bench-openai-3", stream, nonce: opts.nonce }) } };
+    },
+    stop: async () => {},
   };
 }
 

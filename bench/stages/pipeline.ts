@@ -1,7 +1,7 @@
 // The order of a run: mocks → busbar (idle RSS, reachability gate) → seed tables → references →
 // side by side at c=1 → throughput ladder → after-load RSS → soak → budget → summary.md.
 import { evaluateBudget, type AddedLatency } from "../budget.ts";
-import { busbar } from "../gateways/busbar.ts";
+import { busbar, pool3View } from "../gateways/busbar.ts";
 import { bunFloor } from "../gateways/bun-floor.ts";
 import { directPath } from "../gateways/direct.ts";
 import { nginx } from "../gateways/nginx.ts";
@@ -185,7 +185,8 @@ export async function runMockStages(env: StageEnv): Promise<{ summary: string } 
   }
   const paths = [bb, ...refs];
 
-  const side = s.lat1Reqs > 0 ? await sideBySide(env, direct, paths, nonce) : [];
+  // busbar through a 3-member pool: latency only (it is the same process as `busbar`).
+  const side = s.lat1Reqs > 0 ? await sideBySide(env, direct, [bb, pool3View(bb), ...refs], nonce) : [];
 
   let rows: ReturnType<typeof summarizeRows> = [];
   if (s.ladder.length > 0 && s.stepSecs > 0) {
