@@ -78,7 +78,7 @@ async function loop(rt: Runtime, s: ServeInput, req: AttemptAbort): Promise<Serv
       const next = exhausted(rt, s, st);
       if (next === "continue") continue;
       if (next === "least_bad") {
-        const m = leastBad(rt, st);
+        const m = leastBad(rt, s, st);
         if (m === undefined || !m.lane.state.permits.tryAcquire()) return rejectReply(rt, s, st);
         rt.log.warn("pool exhausted; least_bad dispatch ignores the breaker", { pool: pool.name, lane: m.lane.name, request_id: s.requestId });
         pool.counters.degraded++;
@@ -240,12 +240,16 @@ function exhausted(rt: Runtime, s: ServeInput, st: LoopState): Served | "continu
   }
 }
 
-/** Ignoring the breaker: the untried, non-excluded member whose cooldown ends soonest; ties go to member order. */
-function leastBad(rt: Runtime, st: LoopState): PoolMember | undefined {
+/**
+ * Ignoring the breaker: the untried, non-excluded member whose cooldown ends soonest; ties go to member order. Only
+ * the breaker is ignored: a member pruned by a context error, or one that cannot serve this request, stays out (§4).
+ */
+function leastBad(rt: Runtime, s: ServeInput, st: LoopState): PoolMember | undefined {
   const now = rt.now().getTime();
   let best: PoolMember | undefined;
   for (const m of st.pool.members) {
-    if (st.tried.has(m.lane) || st.pool.spec.failover.exclusions.includes(m.lane.name)) continue;
+    if (st.tried.has(m.lane) || st.pruned.has(m.lane) || st.pool.spec.failover.exclusions.includes(m.lane.name)) continue;
+    if (!s.serves(m.lane)) continue;
     if (best === undefined || m.cell.cooldownRemainingS(now) < best.cell.cooldownRemainingS(now)) best = m;
   }
   return best;

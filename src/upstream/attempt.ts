@@ -116,7 +116,7 @@ export async function runAttempt(rt: Runtime, a: AttemptInput): Promise<AttemptO
   const { res } = sent;
   if (res.status >= 400 || res.status < 200) return attribute(rt, a, egress, res);
   lane.state.recordLatency(performance.now() - dispatchedAt);
-  return a.stream ? streamed(rt, a, egress, res, dispatchedAt) : buffered(rt, a, egress, res);
+  return a.stream ? streamed(rt, a, egress, res, dispatchedAt) : buffered(rt, a, egress, res, dispatchedAt);
 }
 
 /** Stage 1a → 1b → 2 (§5, §6) on a non-2xx answer. */
@@ -191,18 +191,28 @@ function continued(held: Uint8Array[], rest: ReadableStreamDefaultReader<Uint8Ar
   });
 }
 
-/** §8.3 non-streaming: the whole body is read and must parse before anything is sent. */
-async function buffered(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, { kind: "invalid" | "lossy" }>, res: Response): Promise<AttemptOutcome> {
+/**
+ * §8.3 non-streaming: the whole body is read and must parse before anything is sent. Nothing reaches the client
+ * before then (D2), so the attempt timeout runs on to this commit point, as it does for a stream: a member that sends
+ * its headers and then hangs fails over instead of using up the deadline (§13.3 phase 1, "hang after headers").
+ */
+async function buffered(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, { kind: "invalid" | "lossy" }>, res: Response, dispatchedAt: number): Promise<AttemptOutcome> {
   const limits = rt.config.limits;
   const requestTimer = setTimeout(() => a.abort.fire("request_timeout"), limits.upstreamRequestTimeoutSecs * 1000);
+  const attemptMs = a.member.attemptTimeoutMs;
+  const attemptTimer = attemptMs === undefined
+    ? undefined
+    : setTimeout(() => a.abort.fire("attempt_timeout"), Math.max(0, dispatchedAt + attemptMs - performance.now()));
   let body: Body;
   try {
     body = await readBody(res, limits.maxBufferedResponseBytes);
   } catch {
     if (a.abort.reason === "client" || a.abort.reason === "deadline") return { kind: "aborted" };
-    return { kind: "transient", cls: a.abort.timedOut ? "timeout" : "network", reason: a.abort.timedOut ? "timeout" : "stream_precommit" };
+    if (!a.abort.timedOut) return { kind: "transient", cls: "network", reason: "stream_precommit" };
+    return { kind: "transient", cls: "timeout", reason: a.abort.reason === "attempt_timeout" ? "attempt_timeout" : "timeout" };
   } finally {
     clearTimeout(requestTimer);
+    clearTimeout(attemptTimer);
   }
   if (body.kind === "over") {
     // §8.3: past the cap a same-protocol body commits and streams on; a foreign one cannot be translated unread.
@@ -220,7 +230,8 @@ async function buffered(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, { 
   try {
     json = JSON.parse(text) as JsonObject;
   } catch {
-    return { kind: "transient", cls: "server_error", reason: "transient_upstream" }; // truncated or not JSON (§13.2 case 23)
+    // Truncated or not JSON: a 2xx then EOF or bad framing, a network fault before commit (§8.2, §13.2 case 23).
+    return { kind: "transient", cls: "network", reason: "stream_precommit" };
   }
   a.onCommit();
   a.release();

@@ -255,8 +255,12 @@ function commit(s: StreamInput, reader: Reader, held: Part[], carried: Promise<R
         if (r.done) {
           stopGap();
           const parts = s.pipe.end();
-          if (parts.length > 0 || s.pipe.progress.error !== undefined) midstream(ctl, parts);
+          // What end() returns is not the verdict: a Gemini stream's terminator is EOF itself, so a translated one
+          // gets the caller's normal closing events (message_stop, [DONE]) only now. Cut = no stop, or an error.
+          const { stopped, error } = s.pipe.progress;
+          if (!stopped || error !== undefined) midstream(ctl, parts);
           else {
+            enqueue(ctl, parts);
             ctl.close();
             release();
           }
