@@ -11,6 +11,7 @@ import { runMockUpstreamCli } from "./mock/index.ts";
 import { jsonLogger, parseLogLevel, type Logger } from "./observe/log.ts";
 import { buildRuntime } from "./runtime.ts";
 import { listen } from "./serve.ts";
+import { runVerify, type VerifyCommand } from "./verify/index.ts";
 
 function versionLine(): string {
   const b = buildInfo();
@@ -64,6 +65,31 @@ async function serve(configFlag: string | undefined, providersFlag: string | und
   return new Promise<number>(() => {}); // runs until a signal
 }
 
+/** `busbar verify`: the same file lookup as serving; the report on stdout, config problems on stderr. */
+async function verify(cmd: VerifyCommand): Promise<number> {
+  const env = process.env;
+  const located = locateConfigFile(cmd.config, env, existsSync, process.cwd());
+  if ("error" in located) { console.error(located.error); return 1; }
+  let catalog: { text: string; file: string };
+  let configText: string;
+  try {
+    catalog = readCatalog(cmd.providers, env);
+    configText = readFileSync(located.path, "utf8");
+  } catch (e) {
+    console.error(`cannot read ${e instanceof Error && "path" in e ? String(e.path) : "file"}: ${e instanceof Error ? e.message : e}`);
+    return 1;
+  }
+  // The run can take up to the hang bound in silence; say so to a person watching (not to a pipe).
+  if (process.stderr.isTTY && !cmd.json) process.stderr.write(`busbar verify: running the fault catalogue (cases run side by side; at most ~${Math.ceil(cmd.hangAfterMs / 1000)} s)…\n`);
+  const r = await runVerify({
+    configText, configFile: located.path, catalogText: catalog.text, catalogFile: catalog.file, env,
+    pools: cmd.pools, hangAfterMs: cmd.hangAfterMs, json: cmd.json,
+  });
+  process.stderr.write(r.err);
+  process.stdout.write(r.out);
+  return r.exitCode;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const cmd = parseArgs(argv);
   const log = jsonLogger(parseLogLevel(process.env.BUSBAR_LOG_LEVEL));
@@ -78,6 +104,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return r.exitCode;
     }
     case "mock-upstream": return runMockUpstreamCli([...cmd.argv]);
+    case "verify": return verify(cmd);
     case "demo": {
       const demo = startDemo(cmd.port, log);
       process.stdout.write(demo.banner);

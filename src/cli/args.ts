@@ -1,9 +1,12 @@
 // argv → a command. Pure: no process access, so every form is testable (platform.md §6.1).
+import { parseVerifyArgs, type VerifyCommand } from "../verify/args.ts";
+
 export type Command =
   | { readonly kind: "serve"; readonly config?: string; readonly providers?: string }
   | { readonly kind: "validate"; readonly config?: string; readonly providers?: string; readonly strict: boolean }
   | { readonly kind: "demo"; readonly port: number }
   | { readonly kind: "mock-upstream"; readonly argv: readonly string[] }
+  | VerifyCommand
   | { readonly kind: "version" }
   | { readonly kind: "help" }
   | { readonly kind: "print-catalog"; readonly providers?: string }
@@ -15,6 +18,10 @@ export const USAGE = `usage:
   busbar mock-upstream [--port N] [--host H] [--delay-ms N] [--stream-chunks N]
                        [--stream-interval-ms N] [--tls-cert F --tls-key F] [--faults]
                        [--member-tag] [--hang-cap-ms N]
+  busbar verify [--config PATH] [--providers PATH] [--pool NAME]... [--json] [--hang-after SECS]
+                                                  run a catalogue of provider faults against each pool, with
+                                                  the built-in mock as every provider (no keys needed); exit 1
+                                                  if a client would see a hang or a truncated success
   busbar --validate [--strict] [--config PATH] [--providers PATH]
   busbar --print-catalog                          print the embedded provider catalog
   busbar --version | -V
@@ -37,6 +44,7 @@ endpoints (data plane):
 export function parseArgs(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   if (first === "mock-upstream") return { kind: "mock-upstream", argv: rest };
+  if (first === "verify") return parseVerifyArgs(rest);
   const isDemo = first === "demo" || first === "--demo";
   const args = isDemo || first === "serve" ? rest : argv;
 

@@ -5,11 +5,12 @@
 import type { ProtocolName } from "../ir/protocol.ts";
 import type { Operation } from "../proto/types.ts";
 import type { Runtime } from "../runtime.ts";
-import { AttemptAbort, linkAbort } from "../upstream/abort.ts";
+import { AttemptAbort, RequestEnd } from "../upstream/abort.ts";
 import { type AttemptOutcome, type FailoverReason, type Reply, runAttempt } from "../upstream/attempt.ts";
 import type { ClientBody } from "../upstream/egress.ts";
 import type { Lane, Pool, PoolMember } from "./lanes.ts";
 import { isReady, select } from "./select.ts";
+import { timers } from "./timers.ts";
 
 export interface ServeInput {
   readonly caller: ProtocolName;
@@ -32,15 +33,15 @@ export interface ServeInput {
 export type Served = Reply | { readonly gone: true };
 
 export async function serve(rt: Runtime, s: ServeInput): Promise<Served> {
-  const req = new AttemptAbort(); // request level: "client" or "deadline"
+  const req = new RequestEnd();
   const onClient = () => req.fire("client");
   if (s.clientSignal.aborted) return { gone: true };
   s.clientSignal.addEventListener("abort", onClient, { once: true });
-  const deadlineTimer = setTimeout(() => req.fire("deadline"), s.pool.spec.failover.deadlineSecs * 1000);
+  const deadline = timers.schedule(s.pool.spec.failover.deadlineSecs * 1000, () => req.fire("deadline"));
   try {
     return await loop(rt, s, req);
   } finally {
-    clearTimeout(deadlineTimer);
+    deadline.cancel();
     s.clientSignal.removeEventListener("abort", onClient);
   }
 }
@@ -48,9 +49,10 @@ export async function serve(rt: Runtime, s: ServeInput): Promise<Served> {
 interface LoopState {
   pool: Pool;
   hops: number;
-  readonly visited: Set<string>;
-  readonly tried: Set<Lane>;
-  readonly pruned: Set<Lane>;
+  // Arrays, not Sets: they hold one or two entries and a Set per request showed in the profile.
+  readonly visited: string[];
+  readonly tried: Lane[];
+  readonly pruned: Lane[];
   /** The last context-length error, relayed when no larger member is left (§8.5, D3). */
   lastContext: Reply | undefined;
   lastWasContext: boolean;
@@ -60,9 +62,9 @@ interface LoopState {
   attempted: boolean;
 }
 
-async function loop(rt: Runtime, s: ServeInput, req: AttemptAbort): Promise<Served> {
+async function loop(rt: Runtime, s: ServeInput, req: RequestEnd): Promise<Served> {
   const st: LoopState = {
-    pool: s.pool, hops: 0, visited: new Set([s.pool.name]), tried: new Set(), pruned: new Set(),
+    pool: s.pool, hops: 0, visited: [s.pool.name], tried: [], pruned: [],
     lastContext: undefined, lastWasContext: false, lastSkip: undefined, attempted: false,
   };
   const servesMember = (m: PoolMember) => s.serves(m.lane);
@@ -73,7 +75,7 @@ async function loop(rt: Runtime, s: ServeInput, req: AttemptAbort): Promise<Serv
     const affinityKey = header === undefined ? undefined : s.callerHeaders.get(header) || undefined;
     const sel = st.hops > pool.spec.failover.cap
       ? { kind: "none" as const }
-      : select({ pool, now: rt.now().getTime(), tried: st.tried, pruned: st.pruned, serves: servesMember, affinityKey });
+      : select({ pool, now: rt.nowMs(), tried: st.tried, pruned: st.pruned, serves: servesMember, affinityKey });
     if (sel.kind === "none") {
       const next = exhausted(rt, s, st);
       if (next === "continue") continue;
@@ -94,7 +96,7 @@ async function loop(rt: Runtime, s: ServeInput, req: AttemptAbort): Promise<Serv
     const permits = member.lane.state.permits;
     if (sel.kind === "wait") {
       if (!(await permits.acquire(req.signal))) return ended(rt, s, st, req);
-      if (!isReady(member, rt.now().getTime())) {
+      if (!isReady(member, rt.nowMs())) {
         permits.release(); // tripped while we waited: choose again
         continue;
       }
@@ -105,16 +107,16 @@ async function loop(rt: Runtime, s: ServeInput, req: AttemptAbort): Promise<Serv
 }
 
 /** One attempt on a member that holds a permit. Undefined or `retry` = go round the loop again. */
-async function dispatch(rt: Runtime, s: ServeInput, st: LoopState, req: AttemptAbort, member: PoolMember, useBreaker: boolean): Promise<Served | { retry: true } | undefined> {
+async function dispatch(rt: Runtime, s: ServeInput, st: LoopState, req: RequestEnd, member: PoolMember, useBreaker: boolean): Promise<Served | { retry: true } | undefined> {
   const { lane, cell } = member;
   const pool = st.pool;
   if (!lane.state.reserve()) {
     lane.state.permits.release();
     return undefined;
   }
-  const now = rt.now().getTime();
+  const now = rt.nowMs();
   const { probe } = useBreaker ? cell.dispatch(now) : { probe: false };
-  st.tried.add(lane);
+  st.tried.push(lane);
   pool.counters.attempts++;
   let released = false;
   const release = () => {
@@ -123,7 +125,7 @@ async function dispatch(rt: Runtime, s: ServeInput, st: LoopState, req: AttemptA
     lane.state.permits.release();
   };
   const abort = new AttemptAbort();
-  const unlink = linkAbort(req, abort);
+  req.attach(abort);
   let outcome: AttemptOutcome;
   try {
     outcome = await runAttempt(rt, {
@@ -131,11 +133,11 @@ async function dispatch(rt: Runtime, s: ServeInput, st: LoopState, req: AttemptA
       callerHeaders: s.callerHeaders, passthrough: s.passthrough, requestId: s.requestId, timing: s.timing, abort,
       release,
       onCommit: () => {
-        cell.onSuccess(rt.now().getTime(), probe);
+        cell.onSuccess(rt.nowMs(), probe);
         lane.state.ok++;
       },
       onMidstreamFailure: () => {
-        cell.onTransient(rt.now().getTime(), false);
+        cell.onTransient(rt.nowMs(), false);
         lane.state.err++;
         pool.counters.midstreamFailures++;
       },
@@ -144,7 +146,7 @@ async function dispatch(rt: Runtime, s: ServeInput, st: LoopState, req: AttemptA
     outcome = { kind: "transient", cls: "network", reason: "connect" };
     rt.log.error("attempt failed unexpectedly", { lane: lane.name, error: e instanceof Error ? e.name : "unknown", request_id: s.requestId });
   } finally {
-    unlink();
+    req.current = undefined;
   }
   if (outcome.kind !== "skip") st.attempted = true;
   if (outcome.kind === "served") return { res: outcome.res };
@@ -153,7 +155,7 @@ async function dispatch(rt: Runtime, s: ServeInput, st: LoopState, req: AttemptA
   abort.fire("done");
   release();
   lane.state.refund();
-  const t = rt.now().getTime();
+  const t = rt.nowMs();
   switch (outcome.kind) {
     case "client_fault":
       lane.state.clientFault++;
@@ -201,11 +203,11 @@ function hop(st: LoopState, reason: FailoverReason): { retry: true } {
 function prune(st: LoopState, failed: PoolMember): void {
   const max = failed.spec.contextMax;
   if (max === undefined) return;
-  for (const m of st.pool.members) if (m.spec.contextMax !== undefined && m.spec.contextMax <= max) st.pruned.add(m.lane);
+  for (const m of st.pool.members) if (m.spec.contextMax !== undefined && m.spec.contextMax <= max) st.pruned.push(m.lane);
 }
 
 /** The request ended while in the loop: the client left, or the deadline passed (§9: 503 with Retry-After). */
-function ended(rt: Runtime, s: ServeInput, st: LoopState, req: AttemptAbort): Served {
+function ended(rt: Runtime, s: ServeInput, st: LoopState, req: RequestEnd): Served {
   if (req.reason === "client") return { gone: true };
   return {
     error: {
@@ -230,8 +232,8 @@ function exhausted(rt: Runtime, s: ServeInput, st: LoopState): Served | "continu
       return "least_bad";
     case "fallback_pool": {
       const next = rt.resolver.pools.get(action.pool);
-      if (next === undefined || st.visited.has(next.name)) return rejectReply(rt, s, st);
-      st.visited.add(next.name);
+      if (next === undefined || st.visited.includes(next.name)) return rejectReply(rt, s, st);
+      st.visited.push(next.name);
       st.pool = next;
       st.hops = 0;
       st.lastWasContext = false;
@@ -245,10 +247,10 @@ function exhausted(rt: Runtime, s: ServeInput, st: LoopState): Served | "continu
  * the breaker is ignored: a member pruned by a context error, or one that cannot serve this request, stays out (§4).
  */
 function leastBad(rt: Runtime, s: ServeInput, st: LoopState): PoolMember | undefined {
-  const now = rt.now().getTime();
+  const now = rt.nowMs();
   let best: PoolMember | undefined;
   for (const m of st.pool.members) {
-    if (st.tried.has(m.lane) || st.pruned.has(m.lane) || st.pool.spec.failover.exclusions.includes(m.lane.name)) continue;
+    if (st.tried.includes(m.lane) || st.pruned.includes(m.lane) || st.pool.spec.failover.exclusions.includes(m.lane.name)) continue;
     if (!s.serves(m.lane)) continue;
     if (best === undefined || m.cell.cooldownRemainingS(now) < best.cell.cooldownRemainingS(now)) best = m;
   }
@@ -269,7 +271,7 @@ function rejectReply(rt: Runtime, s: ServeInput, st: LoopState): Served {
 
 /** ceil(smallest remaining member cooldown), at least 1 s. */
 function retryAfterSecs(rt: Runtime, pool: Pool): number {
-  const now = rt.now().getTime();
+  const now = rt.nowMs();
   let min = Infinity;
   for (const m of pool.members) {
     if (pool.spec.failover.exclusions.includes(m.lane.name)) continue;

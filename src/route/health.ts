@@ -46,7 +46,7 @@ export class HealthProber {
   /** One tick for one lane: probe if due. Resolves with what happened (for tests and logs). */
   async tick(lane: Lane): Promise<ProbeResult> {
     if (this.inFlight.has(lane)) return "skipped"; // probes of one lane never overlap; the missed tick is dropped
-    const now = this.rt.now().getTime();
+    const now = this.rt.nowMs();
     if (lane.provider.health.mode === "dead" && lane.state.cells.every((c) => c.isReady(now))) return "skipped";
     this.inFlight.add(lane);
     try {
@@ -58,7 +58,7 @@ export class HealthProber {
 
   private async probe(lane: Lane): Promise<ProbeResult> {
     const { rt } = this;
-    const startedAt = rt.now().getTime();
+    const startedAt = rt.nowMs();
     const abort = new AttemptAbort();
     const timer = setTimeout(() => abort.fire("request_timeout"), lane.provider.health.timeoutSecs * 1000);
     let status = 0;
@@ -79,7 +79,7 @@ export class HealthProber {
     } finally {
       clearTimeout(timer);
     }
-    const now = rt.now().getTime();
+    const now = rt.nowMs();
     const cells = lane.state.cells;
     if (status >= 200 && status < 300) {
       for (const c of cells) c.onHealthSuccess(now, startedAt);

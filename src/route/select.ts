@@ -10,9 +10,9 @@ export interface SelectInput {
   readonly pool: Pool;
   readonly now: number;
   /** Lanes already tried by this request, across fallback pools (§8.1). */
-  readonly tried: ReadonlySet<Lane>;
+  readonly tried: readonly Lane[];
   /** Lanes pruned by context-length failover (§8.5). */
-  readonly pruned: ReadonlySet<Lane>;
+  readonly pruned: readonly Lane[];
   /** The member's protocol can serve this request (natively or by translation). */
   readonly serves: (m: PoolMember) => boolean;
   /** The value of the pool's affinity header, if it has an affinity block and the header is present. */
@@ -36,7 +36,7 @@ export function candidates(s: SelectInput): PoolMember[] {
   const out: PoolMember[] = [];
   for (const m of s.pool.members) {
     if (exclusions.length > 0 && exclusions.includes(m.lane.name)) continue;
-    if (s.tried.has(m.lane) || s.pruned.has(m.lane)) continue;
+    if (s.tried.includes(m.lane) || s.pruned.includes(m.lane)) continue;
     if (!s.serves(m) || !isReady(m, s.now)) continue;
     out.push(m);
   }

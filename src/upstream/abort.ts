@@ -34,13 +34,36 @@ export class AttemptAbort {
   }
 }
 
-/** A request-level abort (client gone or deadline) is passed down to the attempt; the returned function unlinks it. */
-export function linkAbort(parent: { readonly signal: AbortSignal; readonly reason: AbortReason | undefined }, child: AttemptAbort): () => void {
-  const onAbort = () => child.fire(parent.reason ?? "client");
-  if (parent.signal.aborted) {
-    onAbort();
-    return () => {};
+/**
+ * Request level: why the request ended (client gone or deadline), passed to the attempt in flight. A plain object,
+ * not a second AbortController with a listener per attempt (~1.5 µs a request); a signal exists only for a permit
+ * wait, made on first use.
+ */
+export class RequestEnd {
+  reason: "client" | "deadline" | undefined;
+  /** The attempt in flight, if any. */
+  current: AttemptAbort | undefined;
+  private waitCtl: AbortController | undefined;
+
+  fire(reason: "client" | "deadline"): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.current?.fire(reason);
+    this.waitCtl?.abort();
   }
-  parent.signal.addEventListener("abort", onAbort, { once: true });
-  return () => parent.signal.removeEventListener("abort", onAbort);
+
+  /** Aborts when the request ends: for waits outside an attempt (a saturated member's permit queue). */
+  get signal(): AbortSignal {
+    if (this.waitCtl === undefined) {
+      this.waitCtl = new AbortController();
+      if (this.reason !== undefined) this.waitCtl.abort();
+    }
+    return this.waitCtl.signal;
+  }
+
+  /** Hands the request's end to an attempt for its duration. */
+  attach(a: AttemptAbort): void {
+    this.current = a;
+    if (this.reason !== undefined) a.fire(this.reason);
+  }
 }

@@ -15,8 +15,9 @@ import type { Runtime } from "../runtime.ts";
 import type { AttemptAbort } from "./abort.ts";
 import { classify, dispositionOf, extractUpstreamError } from "./attribution.ts";
 import { buildEgress, type ClientBody, type Egress } from "./egress.ts";
-import { relayHeaders } from "./headers.ts";
+import { relayHeaders, relayHeadersInPlace } from "./headers.ts";
 import { readCapped, send } from "./send.ts";
+import { timers } from "../route/timers.ts";
 import { crossPipe, holdUntilCommit, samePipe, type StreamPipe } from "./stream.ts";
 
 /** `failovers_total` reasons (reliability.md §8.2). */
@@ -97,12 +98,12 @@ export async function runAttempt(rt: Runtime, a: AttemptInput): Promise<AttemptO
   // Until response headers: the attempt timeout, and for a stream its TTFT deadline too; a non-streaming exchange
   // is bounded as a whole by the upstream request timeout (§9).
   const headerMs = Math.min(attemptMs ?? Infinity, a.stream ? a.pool.spec.ttftTimeoutMs : limits.upstreamRequestTimeoutSecs * 1000);
-  const headerTimer = setTimeout(() => a.abort.fire(attemptMs !== undefined && attemptMs <= headerMs ? "attempt_timeout" : a.stream ? "ttft_timeout" : "request_timeout"), headerMs);
+  const headerTimer = timers.schedule(headerMs, () => a.abort.fire(attemptMs !== undefined && attemptMs <= headerMs ? "attempt_timeout" : a.stream ? "ttft_timeout" : "request_timeout"));
   const sent = await send(rt, {
     lane, op: a.op, stream: a.stream, body: egress.body, callerHeaders: a.callerHeaders, sameProtocol: egress.kind === "same",
     passthrough: a.passthrough, signal: a.abort.signal, requestId: a.requestId, timing: a.timing,
   });
-  clearTimeout(headerTimer);
+  headerTimer.cancel();
 
   switch (sent.kind) {
     case "client_gone":
@@ -124,7 +125,7 @@ async function attribute(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, {
   const { lane } = a.member;
   const bytes = await readCapped(res, rt.config.limits.upstreamErrorBodyMaxBytes).catch(() => new Uint8Array());
   const text = new TextDecoder().decode(bytes);
-  const raw = extractUpstreamError(lane.protocol.name, res.status, res.headers, text, rt.now().getTime(), rt.config.limits.maxHonoredRetryAfterSecs);
+  const raw = extractUpstreamError(lane.protocol.name, res.status, res.headers, text, rt.nowMs(), rt.config.limits.maxHonoredRetryAfterSecs);
   const cls = classify(raw, lane.provider.errorMap);
   const relay = (): Reply => {
     if (egress.kind === "same") return { res: new Response(bytes, { status: res.status, headers: relayHeaders(res.headers) }) };
@@ -141,21 +142,21 @@ async function attribute(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, {
 }
 
 type Body =
-  | { readonly kind: "whole"; readonly bytes: Uint8Array }
+  | { readonly kind: "whole"; readonly text: string }
   /** Larger than the cap: what was read so far, and the rest still to come. */
   | { readonly kind: "over"; readonly held: Uint8Array[]; readonly rest: ReadableStreamDefaultReader<Uint8Array> | undefined };
 
 /** Reads a whole body up to `max` bytes, or stops at the cap with the reader still open. */
 async function readBody(res: Response, max: number): Promise<Body> {
   const declared = Number(res.headers.get("content-length") ?? Number.NaN);
-  if (Number.isFinite(declared) && declared <= max) return { kind: "whole", bytes: await res.bytes() };
-  if (res.body === null) return { kind: "whole", bytes: new Uint8Array() };
+  if (Number.isFinite(declared) && declared <= max) return { kind: "whole", text: await res.text() };
+  if (res.body === null) return { kind: "whole", text: "" };
   const reader = res.body.getReader();
   const held: Uint8Array[] = [];
   let total = 0;
   for (;;) {
     const r = await reader.read();
-    if (r.done) return { kind: "whole", bytes: Buffer.concat(held) };
+    if (r.done) return { kind: "whole", text: new TextDecoder().decode(Buffer.concat(held)) };
     held.push(r.value);
     total += r.value.byteLength;
     if (total > max) return { kind: "over", held, rest: reader as ReadableStreamDefaultReader<Uint8Array> };
@@ -198,11 +199,11 @@ function continued(held: Uint8Array[], rest: ReadableStreamDefaultReader<Uint8Ar
  */
 async function buffered(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, { kind: "invalid" | "lossy" }>, res: Response, dispatchedAt: number): Promise<AttemptOutcome> {
   const limits = rt.config.limits;
-  const requestTimer = setTimeout(() => a.abort.fire("request_timeout"), limits.upstreamRequestTimeoutSecs * 1000);
   const attemptMs = a.member.attemptTimeoutMs;
-  const attemptTimer = attemptMs === undefined
-    ? undefined
-    : setTimeout(() => a.abort.fire("attempt_timeout"), Math.max(0, dispatchedAt + attemptMs - performance.now()));
+  // One timer: whichever of the whole-exchange bound and the attempt timeout ends first.
+  const requestLeft = limits.upstreamRequestTimeoutSecs * 1000;
+  const attemptLeft = attemptMs === undefined ? Infinity : dispatchedAt + attemptMs - performance.now();
+  const timer = timers.schedule(Math.min(requestLeft, attemptLeft), () => a.abort.fire(attemptLeft <= requestLeft ? "attempt_timeout" : "request_timeout"));
   let body: Body;
   try {
     body = await readBody(res, limits.maxBufferedResponseBytes);
@@ -211,8 +212,7 @@ async function buffered(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, { 
     if (!a.abort.timedOut) return { kind: "transient", cls: "network", reason: "stream_precommit" };
     return { kind: "transient", cls: "timeout", reason: a.abort.reason === "attempt_timeout" ? "attempt_timeout" : "timeout" };
   } finally {
-    clearTimeout(requestTimer);
-    clearTimeout(attemptTimer);
+    timer.cancel();
   }
   if (body.kind === "over") {
     // §8.3: past the cap a same-protocol body commits and streams on; a foreign one cannot be translated unread.
@@ -224,8 +224,7 @@ async function buffered(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, { 
     a.release();
     return { kind: "served", res: serverError(a, "The upstream answer is larger than limits.max_buffered_response_bytes and cannot be translated.") };
   }
-  const { bytes } = body;
-  const text = new TextDecoder().decode(bytes);
+  const { text } = body;
   let json: JsonObject;
   try {
     json = JSON.parse(text) as JsonObject;
@@ -235,7 +234,7 @@ async function buffered(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, { 
   }
   a.onCommit();
   a.release();
-  if (egress.kind === "same") return { kind: "served", res: new Response(bytes, { status: res.status, headers: relayHeaders(res.headers) }) };
+  if (egress.kind === "same") return { kind: "served", res: new Response(text, { status: res.status, headers: relayHeadersInPlace(res) }) };
   let out: string;
   try {
     const ir = egress.egress.readResponse(json, egress.ledger);
@@ -255,7 +254,7 @@ function serverError(a: AttemptInput, message: string): Response {
 function responseContext(rt: Runtime, a: AttemptInput, egress: Egress): ResponseContext {
   return {
     ids: rt.ids,
-    now: () => rt.now().getTime(),
+    now: () => rt.nowMs(),
     model: a.member.lane.upstreamModel,
     includeUsage: egress.kind === "cross" && egress.includeUsage,
     reasoningContent: a.pool.explicit && a.pool.spec.reasoningContent,

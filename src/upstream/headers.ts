@@ -22,6 +22,19 @@ export function relayHeaders(upstream: Headers): Headers {
   return out;
 }
 
+/**
+ * The upstream's own header list, filtered in place, for a response built from its buffered body: no copy. Bun's
+ * fetch answers have mutable headers; should a Response not (an injected fetch), a filtered copy is made.
+ */
+export function relayHeadersInPlace(res: Response): Headers {
+  try {
+    stripUpstreamHeaders(res.headers);
+    return res.headers;
+  } catch {
+    return relayHeaders(res.headers);
+  }
+}
+
 /** A header value must be visible ASCII/latin-1 without CR, LF or NUL; anything else would break the request. */
 export function isHeaderSafe(v: string): boolean {
   return /^[\t\x20-\x7e\x80-\xff]*$/.test(v);

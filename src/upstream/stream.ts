@@ -10,6 +10,7 @@ import type { Codec, ResponseContext } from "../proto/codec.ts";
 import { sseToJsonArray } from "../proto/gemini/stream.ts";
 import type { StreamProgress } from "../proto/progress.ts";
 import { type StreamTranslator, StreamWatcher } from "../proto/translate.ts";
+import { type TimerHandle, timers } from "../route/timers.ts";
 import type { AttemptAbort } from "./abort.ts";
 
 export type Part = string | Uint8Array;
@@ -106,12 +107,12 @@ type Read = Awaited<ReturnType<Reader["read"]>>;
 /** Resolves with the read, or "wake" at `at` (performance.now ms). The timer is cleared either way. */
 async function readUntil(pending: Promise<Read>, at: number | undefined): Promise<Read | "wake"> {
   if (at === undefined) return pending;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const wake = new Promise<"wake">((resolve) => { timer = setTimeout(() => resolve("wake"), Math.max(0, at - performance.now())); });
+  let timer: TimerHandle | undefined;
+  const wake = new Promise<"wake">((resolve) => { timer = timers.schedule(at - performance.now(), () => resolve("wake")); });
   try {
     return await Promise.race([pending, wake]);
   } finally {
-    clearTimeout(timer);
+    timer?.cancel();
   }
 }
 
@@ -216,13 +217,13 @@ function commit(s: StreamInput, reader: Reader, held: Part[], carried: Promise<R
     release();
   };
   let pending = carried;
-  // One timer for the gap between chunks, re-armed per chunk; firing aborts the exchange so the read fails.
-  let gapTimer: ReturnType<typeof setTimeout> | undefined;
+  // The gap timer runs only while a read from the upstream is pending, so a slow client that stops pulling is never
+  // blamed on the upstream; firing aborts the exchange so the read fails.
+  let gapTimer: TimerHandle | undefined;
   const armGap = () => {
-    if (gapTimer === undefined) gapTimer = setTimeout(() => s.abort.fire("stall_timeout"), s.timers.gapMs);
-    else gapTimer.refresh();
+    gapTimer = timers.schedule(s.timers.gapMs, () => s.abort.fire("stall_timeout"));
   };
-  const stopGap = () => clearTimeout(gapTimer);
+  const stopGap = () => gapTimer?.cancel();
 
   let out = new ReadableStream<Uint8Array>({
     start(ctl) {
@@ -252,8 +253,8 @@ function commit(s: StreamInput, reader: Reader, held: Part[], carried: Promise<R
           return;
         }
         pending = undefined;
+        stopGap();
         if (r.done) {
-          stopGap();
           const parts = s.pipe.end();
           // What end() returns is not the verdict: a Gemini stream's terminator is EOF itself, so a translated one
           // gets the caller's normal closing events (message_stop, [DONE]) only now. Cut = no stop, or an error.
@@ -268,7 +269,6 @@ function commit(s: StreamInput, reader: Reader, held: Part[], carried: Promise<R
         }
         const parts = s.pipe.push(r.value);
         if (s.pipe.progress.error !== undefined) {
-          stopGap();
           reader.cancel().catch(() => {});
           midstream(ctl, parts);
           return;
