@@ -6,12 +6,10 @@ import { parseArgs, USAGE } from "./cli/args.ts";
 import { embeddedCatalogText } from "./config/catalog.ts";
 import { loadConfig, locateCatalog, locateConfigFile } from "./config/load.ts";
 import { runValidate } from "./config/validate.ts";
-import { startDemo } from "./demo/index.ts";
-import { runMockUpstreamCli } from "./mock/index.ts";
 import { jsonLogger, parseLogLevel, type Logger } from "./observe/log.ts";
 import { buildRuntime } from "./runtime.ts";
 import { listen } from "./serve.ts";
-import { runVerify, type VerifyCommand } from "./verify/index.ts";
+import type { VerifyCommand } from "./verify/index.ts";
 
 function versionLine(): string {
   const b = buildInfo();
@@ -61,6 +59,8 @@ async function serve(configFlag: string | undefined, providersFlag: string | und
     return 1;
   }
   log.info("busbar listening", { url: gateway.url, version: buildInfo().version, pools: loaded.counts.pools, models: loaded.counts.models });
+  // Loading parsed YAML, the catalog and every schema; collect that garbage now rather than carry it while idle.
+  Bun.gc(true);
   onSignals(() => gateway.stop());
   return new Promise<number>(() => {}); // runs until a signal
 }
@@ -81,6 +81,7 @@ async function verify(cmd: VerifyCommand): Promise<number> {
   }
   // The run can take up to the hang bound in silence; say so to a person watching (not to a pipe).
   if (process.stderr.isTTY && !cmd.json) process.stderr.write(`busbar verify: running the fault catalogue (cases run side by side; at most ~${Math.ceil(cmd.hangAfterMs / 1000)} s)…\n`);
+  const { runVerify } = await import("./verify/index.ts");
   const r = await runVerify({
     configText, configFile: located.path, catalogText: catalog.text, catalogFile: catalog.file, env,
     pools: cmd.pools, hangAfterMs: cmd.hangAfterMs, json: cmd.json,
@@ -103,10 +104,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       (r.exitCode === 0 ? process.stdout : process.stderr).write(r.out.endsWith("\n") ? r.out : `${r.out}\n`);
       return r.exitCode;
     }
-    case "mock-upstream": return runMockUpstreamCli([...cmd.argv]);
+    // The demo, mock and verify code loads only for its own subcommand: a serving gateway's idle RSS is budgeted.
+    case "mock-upstream": return (await import("./mock/index.ts")).runMockUpstreamCli([...cmd.argv]);
     case "verify": return verify(cmd);
     case "demo": {
-      const demo = startDemo(cmd.port, log);
+      const demo = (await import("./demo/index.ts")).startDemo(cmd.port, log);
       process.stdout.write(demo.banner);
       onSignals(() => demo.stop());
       return new Promise<number>(() => {});

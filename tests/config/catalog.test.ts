@@ -45,3 +45,12 @@ models:
     });
   });
 });
+
+test("the embedded catalog reads the same through Bun's YAML parser (the boot path) and the full reader", async () => {
+  const { parseCatalog, embeddedCatalogText, EMBEDDED_CATALOG_FILE } = await import("../../src/config/catalog.ts");
+  const fast = parseCatalog(embeddedCatalogText(), EMBEDDED_CATALOG_FILE);
+  // A copy of the text under another name takes the full `yaml` reader with positions.
+  const full = parseCatalog(`${embeddedCatalogText()}`, "providers.yaml");
+  expect(fast.ok && full.ok).toBe(true);
+  expect(fast).toEqual(full);
+});
