@@ -33,16 +33,17 @@ export interface ServeInput {
 export type Served = Reply | { readonly gone: true };
 
 export async function serve(rt: Runtime, s: ServeInput): Promise<Served> {
-  const req = new RequestEnd();
-  const onClient = () => req.fire("client");
-  if (s.clientSignal.aborted) return { gone: true };
-  s.clientSignal.addEventListener("abort", onClient, { once: true });
-  const deadline = timers.schedule(s.pool.spec.failover.deadlineSecs * 1000, () => req.fire("deadline"));
+  // The deadline has no timer of its own: each attempt's one timer and each permit wait end at it at the latest.
+  const req = new RequestEnd(performance.now() + s.pool.spec.failover.deadlineSecs * 1000);
+  const client = s.clientSignal;
+  if (client.aborted) return { gone: true };
+  // `onabort`, not addEventListener: the request's own signal has no other listener here, and the property costs a
+  // third of a listener add/remove pair (~0.35 against ~1 µs, 2-vCPU VM).
+  client.onabort = () => req.fire("client");
   try {
     return await loop(rt, s, req);
   } finally {
-    deadline.cancel();
-    s.clientSignal.removeEventListener("abort", onClient);
+    client.onabort = null;
   }
 }
 
@@ -69,6 +70,7 @@ async function loop(rt: Runtime, s: ServeInput, req: RequestEnd): Promise<Served
   };
   const servesMember = (m: PoolMember) => s.serves(m.lane);
   for (;;) {
+    if (req.reason === undefined && performance.now() >= req.deadlineAt) req.fire("deadline");
     if (req.reason !== undefined) return ended(rt, s, st, req);
     const { pool } = st;
     const header = pool.spec.affinity?.headerName;
@@ -95,7 +97,10 @@ async function loop(rt: Runtime, s: ServeInput, req: RequestEnd): Promise<Served
     const { member } = sel;
     const permits = member.lane.state.permits;
     if (sel.kind === "wait") {
-      if (!(await permits.acquire(req.signal))) return ended(rt, s, st, req);
+      const wait = timers.schedule(req.deadlineAt - performance.now(), () => req.fire("deadline"));
+      const got = await permits.acquire(req.signal);
+      wait.cancel();
+      if (!got) return ended(rt, s, st, req);
       if (!isReady(member, rt.nowMs())) {
         permits.release(); // tripped while we waited: choose again
         continue;
@@ -131,6 +136,7 @@ async function dispatch(rt: Runtime, s: ServeInput, st: LoopState, req: RequestE
     outcome = await runAttempt(rt, {
       caller: s.caller, op: s.op, stream: s.stream, geminiJsonArray: s.geminiJsonArray, pool, member, body: s.body,
       callerHeaders: s.callerHeaders, passthrough: s.passthrough, requestId: s.requestId, timing: s.timing, abort,
+      deadlineAt: req.deadlineAt, onDeadline: () => req.fire("deadline"),
       release,
       onCommit: () => {
         cell.onSuccess(rt.nowMs(), probe);

@@ -5,6 +5,9 @@
 // never early; every bound in reliability.md §9 is far coarser than that.
 
 export const TICK_MS = 20;
+/** Idle ticks before the interval stops: at concurrency 1 the wheel empties after every request, and restarting
+ * the interval each time cost more than ticking idle for a second. */
+const LINGER_TICKS = 50;
 
 export interface TimerHandle {
   cancel(): void;
@@ -25,6 +28,7 @@ export class TimerWheel {
   private pending = 0;
   private interval: ReturnType<typeof setInterval> | undefined;
   private nextBucket = 0;
+  private idleTicks = 0;
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
@@ -46,7 +50,6 @@ export class TimerWheel {
           last.index = this.index;
         }
         wheel.pending--;
-        if (wheel.pending === 0) wheel.stopTicking();
       },
     };
     list.push(entry);
@@ -65,6 +68,7 @@ export class TimerWheel {
   private stopTicking(): void {
     clearInterval(this.interval);
     this.interval = undefined;
+    this.idleTicks = 0;
     this.buckets.clear();
   }
 
@@ -84,7 +88,8 @@ export class TimerWheel {
       }
     }
     this.nextBucket = upTo + 1;
-    if (this.pending === 0 && this.interval !== undefined) this.stopTicking();
+    if (this.pending > 0) this.idleTicks = 0;
+    else if (++this.idleTicks >= LINGER_TICKS && this.interval !== undefined) this.stopTicking();
   }
 }
 

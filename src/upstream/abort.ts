@@ -41,6 +41,8 @@ export class AttemptAbort {
  */
 export class RequestEnd {
   reason: "client" | "deadline" | undefined;
+  /** performance.now() ms at which the request deadline passes (§9: admission until commit). */
+  constructor(readonly deadlineAt: number) {}
   /** The attempt in flight, if any. */
   current: AttemptAbort | undefined;
   private waitCtl: AbortController | undefined;

@@ -17,7 +17,7 @@ import { classify, dispositionOf, extractUpstreamError } from "./attribution.ts"
 import { buildEgress, type ClientBody, type Egress } from "./egress.ts";
 import { relayHeaders, relayHeadersInPlace } from "./headers.ts";
 import { readCapped, send } from "./send.ts";
-import { timers } from "../route/timers.ts";
+import { type TimerHandle, timers } from "../route/timers.ts";
 import { crossPipe, holdUntilCommit, samePipe, type StreamPipe } from "./stream.ts";
 
 /** `failovers_total` reasons (reliability.md §8.2). */
@@ -55,6 +55,9 @@ export interface AttemptInput {
   readonly requestId: string;
   readonly timing: { upstreamNs: number };
   readonly abort: AttemptAbort;
+  /** performance.now() ms of the request deadline; reaching it ends the request, not just the attempt (§9). */
+  readonly deadlineAt: number;
+  onDeadline(): void;
   /** Delivery over: the permit goes back (called once, at the end of a served stream or body). */
   release(): void;
   onCommit(): void;
@@ -95,15 +98,35 @@ export async function runAttempt(rt: Runtime, a: AttemptInput): Promise<AttemptO
   const limits = rt.config.limits;
   const dispatchedAt = performance.now();
   const attemptMs = a.member.attemptTimeoutMs;
-  // Until response headers: the attempt timeout, and for a stream its TTFT deadline too; a non-streaming exchange
-  // is bounded as a whole by the upstream request timeout (§9).
-  const headerMs = Math.min(attemptMs ?? Infinity, a.stream ? a.pool.spec.ttftTimeoutMs : limits.upstreamRequestTimeoutSecs * 1000);
-  const headerTimer = timers.schedule(headerMs, () => a.abort.fire(attemptMs !== undefined && attemptMs <= headerMs ? "attempt_timeout" : a.stream ? "ttft_timeout" : "request_timeout"));
-  const sent = await send(rt, {
-    lane, op: a.op, stream: a.stream, body: egress.body, callerHeaders: a.callerHeaders, sameProtocol: egress.kind === "same",
-    passthrough: a.passthrough, signal: a.abort.signal, requestId: a.requestId, timing: a.timing,
+  // One timer per attempt (§9), at the first of: the request deadline; the attempt timeout (until commit: headers
+  // and the whole buffered body, or the stream's commit point); for a stream its TTFT bound, for a non-streaming
+  // exchange the upstream request timeout. A stream hands over to holdUntilCommit's own clock at its headers.
+  const bounds = {
+    deadline: a.deadlineAt,
+    attempt: attemptMs === undefined ? Infinity : dispatchedAt + attemptMs,
+    phase: dispatchedAt + (a.stream ? a.pool.spec.ttftTimeoutMs : limits.upstreamRequestTimeoutSecs * 1000),
+  };
+  const end = Math.min(bounds.deadline, bounds.attempt, bounds.phase);
+  const timer = timers.schedule(end - dispatchedAt, () => {
+    if (end === bounds.deadline) a.onDeadline();
+    else a.abort.fire(end === bounds.attempt ? "attempt_timeout" : a.stream ? "ttft_timeout" : "request_timeout");
   });
-  headerTimer.cancel();
+  try {
+    const sent = await send(rt, {
+      lane, op: a.op, stream: a.stream, body: egress.body, callerHeaders: a.callerHeaders, sameProtocol: egress.kind === "same",
+      passthrough: a.passthrough, signal: a.abort.signal, requestId: a.requestId, timing: a.timing,
+    });
+    return await afterHeaders(rt, a, egress, sent, dispatchedAt, timer);
+  } finally {
+    timer.cancel();
+  }
+}
+
+async function afterHeaders(
+  rt: Runtime, a: AttemptInput, egress: Exclude<Egress, { kind: "invalid" | "lossy" }>, sent: Awaited<ReturnType<typeof send>>,
+  dispatchedAt: number, timer: TimerHandle,
+): Promise<AttemptOutcome> {
+  const { lane } = a.member;
 
   switch (sent.kind) {
     case "client_gone":
@@ -117,7 +140,9 @@ export async function runAttempt(rt: Runtime, a: AttemptInput): Promise<AttemptO
   const { res } = sent;
   if (res.status >= 400 || res.status < 200) return attribute(rt, a, egress, res);
   lane.state.recordLatency(performance.now() - dispatchedAt);
-  return a.stream ? streamed(rt, a, egress, res, dispatchedAt) : buffered(rt, a, egress, res, dispatchedAt);
+  if (!a.stream) return buffered(rt, a, egress, res, dispatchedAt);
+  timer.cancel(); // the stream's own clock takes over until its commit point
+  return streamed(rt, a, egress, res, dispatchedAt);
 }
 
 /** Stage 1a → 1b → 2 (§5, §6) on a non-2xx answer. */
@@ -141,6 +166,8 @@ async function attribute(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, {
   }
 }
 
+const utf8 = new TextDecoder();
+
 type Body =
   | { readonly kind: "whole"; readonly text: string }
   /** Larger than the cap: what was read so far, and the rest still to come. */
@@ -156,7 +183,7 @@ async function readBody(res: Response, max: number): Promise<Body> {
   let total = 0;
   for (;;) {
     const r = await reader.read();
-    if (r.done) return { kind: "whole", text: new TextDecoder().decode(Buffer.concat(held)) };
+    if (r.done) return { kind: "whole", text: utf8.decode(held.length === 1 ? held[0] : Buffer.concat(held)) };
     held.push(r.value);
     total += r.value.byteLength;
     if (total > max) return { kind: "over", held, rest: reader as ReadableStreamDefaultReader<Uint8Array> };
@@ -199,11 +226,6 @@ function continued(held: Uint8Array[], rest: ReadableStreamDefaultReader<Uint8Ar
  */
 async function buffered(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, { kind: "invalid" | "lossy" }>, res: Response, dispatchedAt: number): Promise<AttemptOutcome> {
   const limits = rt.config.limits;
-  const attemptMs = a.member.attemptTimeoutMs;
-  // One timer: whichever of the whole-exchange bound and the attempt timeout ends first.
-  const requestLeft = limits.upstreamRequestTimeoutSecs * 1000;
-  const attemptLeft = attemptMs === undefined ? Infinity : dispatchedAt + attemptMs - performance.now();
-  const timer = timers.schedule(Math.min(requestLeft, attemptLeft), () => a.abort.fire(attemptLeft <= requestLeft ? "attempt_timeout" : "request_timeout"));
   let body: Body;
   try {
     body = await readBody(res, limits.maxBufferedResponseBytes);
@@ -211,8 +233,6 @@ async function buffered(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, { 
     if (a.abort.reason === "client" || a.abort.reason === "deadline") return { kind: "aborted" };
     if (!a.abort.timedOut) return { kind: "transient", cls: "network", reason: "stream_precommit" };
     return { kind: "transient", cls: "timeout", reason: a.abort.reason === "attempt_timeout" ? "attempt_timeout" : "timeout" };
-  } finally {
-    timer.cancel();
   }
   if (body.kind === "over") {
     // §8.3: past the cap a same-protocol body commits and streams on; a foreign one cannot be translated unread.
@@ -296,6 +316,7 @@ async function streamed(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, { 
     abort: a.abort,
     timers: {
       dispatchedAt,
+      deadlineAt: a.deadlineAt,
       attemptTimeoutMs: a.member.attemptTimeoutMs,
       ttftMs: spec.ttftTimeoutMs,
       gapMs: Math.min(spec.stallTimeoutMs, rt.config.limits.upstreamStreamIdleTimeoutSecs * 1000),
@@ -305,6 +326,7 @@ async function streamed(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, { 
     headers,
     geminiJsonArray: a.geminiJsonArray,
     onCommit: a.onCommit,
+    onDeadline: a.onDeadline,
     onMidstreamFailure: a.onMidstreamFailure,
     release: a.release,
   });

@@ -59,6 +59,8 @@ export interface CommitWindow {
 export interface StreamTimers {
   /** performance.now() when the attempt was dispatched. */
   readonly dispatchedAt: number;
+  /** performance.now() of the request deadline (§9: until commit). */
+  readonly deadlineAt: number;
   /** Until commit (§9 attempt timeout); undefined = none. */
   readonly attemptTimeoutMs: number | undefined;
   /** Dispatch to first content event (spec README ttft_timeout_ms). */
@@ -79,6 +81,8 @@ export interface StreamInput {
   readonly geminiJsonArray: boolean;
   /** The stream committed (first byte to the client is about to go). */
   onCommit(): void;
+  /** The request deadline passed while holding: ends the request (the attempt's abort fires with "deadline"). */
+  onDeadline(): void;
   /** A failure after commit: the lane's cell records a transient (§8.3). */
   onMidstreamFailure(): void;
   /** Delivery over, however it ended: the permit goes back. */
@@ -150,7 +154,7 @@ export async function holdUntilCommit(s: StreamInput): Promise<StreamResult> {
     const now = performance.now();
     if (progress.over || windowMet(now) || heldBytes >= (s.window === undefined ? PREAMBLE_MAX : WINDOW_MAX)) break;
     // The next time something must happen without upstream bytes: a timeout, or the window's T ms.
-    let wakeAt = Math.min(attemptEnd, lastChunkAt + t.gapMs);
+    let wakeAt = Math.min(attemptEnd, lastChunkAt + t.gapMs, t.deadlineAt);
     if (firstContentAt === undefined) wakeAt = Math.min(wakeAt, ttftEnd);
     else if (s.window?.ms !== undefined) wakeAt = Math.min(wakeAt, firstContentAt + s.window.ms);
     pending ??= reader.read();
@@ -164,6 +168,12 @@ export async function holdUntilCommit(s: StreamInput): Promise<StreamResult> {
     if (r === "wake") {
       const at = performance.now();
       if (firstContentAt !== undefined && s.window?.ms !== undefined && at - firstContentAt >= s.window.ms) break; // window satisfied
+      if (at >= t.deadlineAt) {
+        s.onDeadline();
+        pending.catch(() => {});
+        reader.cancel().catch(() => {});
+        return { kind: "aborted" };
+      }
       if (at >= attemptEnd) s.abort.fire("attempt_timeout");
       else if (firstContentAt === undefined && at >= ttftEnd) s.abort.fire("ttft_timeout");
       else if (at - lastChunkAt >= t.gapMs) s.abort.fire("stall_timeout");
