@@ -22,9 +22,15 @@ export function laneUsable(lane: Lane, now: number): boolean {
   return lane.state.hasBudget && lane.state.cells.some((c) => c.state !== "open" || now >= c.cooldownUntil);
 }
 
+/** The cell to report for the lane: the longest cooldown, then the longest streak (a pool cell with a failure beats
+ * an untouched direct-route cell when neither is cooling down). */
 function worst(cells: readonly Cell[], now: number): Cell | undefined {
   let w: Cell | undefined;
-  for (const c of cells) if (w === undefined || c.cooldownRemainingS(now) > w.cooldownRemainingS(now)) w = c;
+  for (const c of cells) {
+    if (w === undefined) { w = c; continue; }
+    const dc = c.cooldownRemainingS(now) - w.cooldownRemainingS(now);
+    if (dc > 0 || (dc === 0 && c.streak > w.streak)) w = c;
+  }
   return w;
 }
 

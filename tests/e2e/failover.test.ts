@@ -236,3 +236,13 @@ describe("affinity, saturation and deadlines", () => {
     expect(p.failovers).toEqual({ attempt_timeout: 1 });
   });
 });
+
+test("/stats reports a lane's worst cell: a pool cell's failure streak shows even when no cell is cooling down", async () => {
+  gw = await startGateway({
+    yaml: (m) => yaml(m, { a: "up-a@status=500", b: "up-b" }, "  p: { members: [ { target: a, weight: 100 }, { target: b } ] }"),
+    runtime: { jitter: zeroJitter },
+  });
+  expect((await chat(gw.url, "p")).status).toBe(200);
+  const lane = (await stats(gw.url)).lanes.find((l: any) => l.model === "a");
+  expect({ streak: lane.streak, err: lane.err, cooldown: lane.cooldown_remaining_s }).toEqual({ streak: 1, err: 1, cooldown: 0 });
+});
