@@ -4,7 +4,7 @@
 import * as v from "valibot";
 import { PROTOCOL_NAMES } from "../ir/protocol.ts";
 import { describeEnumInput, describeType } from "./messages.ts";
-import { type ClientAuthMode, ERROR_CLASSES, type HealthSpec, type PoolPolicyName, type TripSpec } from "./model.ts";
+import { type ClientAuthMode, type PoolSpec, ERROR_CLASSES, type HealthSpec, type PoolPolicyName, type TripSpec } from "./model.ts";
 import { parseListen } from "./listen.ts";
 import { parseOnExhausted } from "./on-exhausted.ts";
 
@@ -180,6 +180,22 @@ const onExhaustedAction = v.pipe(
  */
 export const DEFAULT_TTFT_TIMEOUT_MS = 90_000;
 export const DEFAULT_STALL_TIMEOUT_MS = 120_000;
+
+/** A pool's reliability settings when it sets none (reliability.md §2; spec README stream deadlines); direct model
+ * routes use exactly these (reliability.md §3). */
+export const POOL_DEFAULTS = {
+  policy: "weighted",
+  affinity: undefined,
+  failover: { deadlineSecs: 120, cap: 3, exclusions: [], prebufferMs: 0, prebufferBytes: 0 },
+  breaker: {
+    baseCooldownSecs: 15, maxCooldownSecs: DEFAULT_MAX_COOLDOWN_SECS,
+    trip: { mode: "error_rate", windowS: DEFAULT_TRIP.window_s, threshold: DEFAULT_TRIP.threshold, minRequests: DEFAULT_TRIP.min_requests },
+  },
+  onExhausted: { action: "reject" },
+  commitWindow: undefined,
+  ttftTimeoutMs: DEFAULT_TTFT_TIMEOUT_MS,
+  stallTimeoutMs: DEFAULT_STALL_TIMEOUT_MS,
+} as const satisfies Omit<PoolSpec, "name" | "members" | "translation" | "reasoningContent">;
 
 export const PoolSchema = mapping({
   members: v.pipe(list(PoolMemberSchema), v.minLength(1, "must list at least one member")),

@@ -3,6 +3,7 @@
 // is a pool's reference to a lane with its own breaker cell (per pool × lane); a direct model route uses the
 // lane's default cell through an implicit one-member pool.
 import type { GatewayConfig, ModelSpec, PoolMemberSpec, PoolSpec, ProviderSpec } from "../config/model.ts";
+import { POOL_DEFAULTS } from "../config/schema.ts";
 import { protocol } from "../proto/registry.ts";
 import type { Protocol } from "../proto/types.ts";
 import { type BreakerSettings, Cell, type Jitter } from "./breaker.ts";
@@ -107,14 +108,7 @@ export function defaultPoolSpec(name: string, target: string): PoolSpec {
     members: [{ target, weight: 1, contextMax: undefined, reasoning: undefined, attemptTimeoutMs: undefined, tier: undefined, tags: [], costPerMtok: undefined }],
     translation: "lossy",
     reasoningContent: false,
-    policy: "weighted",
-    affinity: undefined,
-    failover: { deadlineSecs: 120, cap: 3, exclusions: [], prebufferMs: 0, prebufferBytes: 0 },
-    breaker: { baseCooldownSecs: 15, maxCooldownSecs: 120, trip: { mode: "error_rate", windowS: 30, threshold: 0.5, minRequests: 5 } },
-    onExhausted: { action: "reject" },
-    commitWindow: undefined,
-    ttftTimeoutMs: 90_000,
-    stallTimeoutMs: 120_000,
+    ...POOL_DEFAULTS,
   };
 }
 

@@ -52,17 +52,7 @@ export const TEST_CATALOG = `providers:
   anthropic: { protocol: anthropic, base_url: https://api.anthropic.com, error_map: { overloaded_error: overloaded } }
 `;
 
-/** A pool's reliability settings when it sets none (reliability.md §2; spec README stream deadlines). */
-export const POOL_DEFAULTS = {
-  policy: "weighted",
-  affinity: undefined,
-  failover: { deadlineSecs: 120, cap: 3, exclusions: [], prebufferMs: 0, prebufferBytes: 0 },
-  breaker: { baseCooldownSecs: 15, maxCooldownSecs: 120, trip: { mode: "error_rate", windowS: 30, threshold: 0.5, minRequests: 5 } },
-  onExhausted: { action: "reject" },
-  commitWindow: undefined,
-  ttftTimeoutMs: 90_000,
-  stallTimeoutMs: 120_000,
-} as const satisfies Omit<PoolSpec, "name" | "members" | "translation" | "reasoningContent">;
+export { POOL_DEFAULTS } from "../../src/config/schema.ts";
 
 /** `limits` when the file sets none (platform.md §4.3, reliability.md §2). */
 export const LIMIT_DEFAULTS = {
