@@ -4,6 +4,7 @@
 import type { Behaviour, Mix } from "./behaviour.ts";
 import { CREDENTIAL_HEADERS, KEPT_HEADERS, type BehaviourSource, type MemberLog, type MemberRequest, type MemberView } from "./control-wire.ts";
 import { scriptStep, type Script } from "./script.ts";
+import { mulberry32 } from "../ir/seeded.ts";
 
 export type { BehaviourSource, MemberLog, MemberRequest, MemberView };
 
@@ -14,18 +15,6 @@ export interface Pick {
 
 const LOG_CAPACITY = 1000;
 const MAX_MEMBERS = 1000;
-
-/** mulberry32: a small seeded generator, so a mix draws the same sequence for the same seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
-}
 
 interface State {
   default: Behaviour | null;
@@ -120,7 +109,7 @@ export class MemberBook {
   }
 
   setMix(member: string, mix: Mix | null): MemberView {
-    this.state(member).mix = mix === null ? null : { spec: mix, draw: seeded(mix.seed), drawn: 0 };
+    this.state(member).mix = mix === null ? null : { spec: mix, draw: mulberry32(mix.seed), drawn: 0 };
     return this.view(member);
   }
 

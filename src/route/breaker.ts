@@ -4,6 +4,7 @@
 // one step that takes the probe slot, and only the member actually dispatched calls it.
 import type { BreakerSpec } from "../config/model.ts";
 import { assertNever } from "../ir/protocol.ts";
+import { mulberry32 } from "../ir/seeded.ts";
 
 export interface BreakerSettings extends BreakerSpec {
   /** `limits.hard_down_cooldown_secs` (reliability.md §2). */
@@ -21,15 +22,8 @@ export const randomJitter: Jitter = (band) => Math.floor(Math.random() * (2 * ba
 
 /** A reproducible jitter source (mulberry32): the same seed gives the same sequence. */
 export function seededJitter(seed: number): Jitter {
-  let s = seed >>> 0;
-  return (band) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    return Math.floor(u * (2 * band + 1)) - band;
-  };
+  const next = mulberry32(seed);
+  return (band) => Math.floor(next() * (2 * band + 1)) - band;
 }
 
 /**

@@ -3,6 +3,7 @@
 // rotated, because a rotation of period 3 would line up with the pool's SWRR rotation over three members, and with
 // no faults every caller would then meet only one member protocol. At the phase's end the clients stop starting
 // requests and wait for the ones in flight, so every request runs under exactly one phase's faults.
+import { mulberry32 } from "../../src/ir/seeded.ts";
 import { buildFetch, CALLERS, type Caller, type ChaosRequest, readVerdict, type Verdict } from "./wire.ts";
 
 /** How long a client waits after a 503/529 before its next request. */
@@ -65,14 +66,3 @@ export async function runLoad(opts: {
   return { sent: k, started, drained: performance.now() };
 }
 
-/** A small seeded generator (the mock's mixes use the same one). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
