@@ -2,7 +2,7 @@
 // and defaults), and the record of when each member was faulted, from which the §13.3 healthy-member rule is read.
 import type { Behaviour, MixEntry, MockControl } from "../../src/mock/control.ts";
 import type { FetchFn } from "../../src/runtime.ts";
-import { mulberry32 } from "./load.ts";
+import { mulberry32 } from "../../src/ir/seeded.ts";
 
 /** Reply pacing for every success (mix `ok` entries; plain replies use the same numbers as the mock's options). */
 export const PACING = { firstDelayMs: 30, eventDelayMs: 15, events: 8 } as const;
