@@ -9,6 +9,7 @@ import { Ledger } from "../../../src/ir/ledger.ts";
 import type { StreamEvent } from "../../../src/ir/stream.ts";
 import { anthropicCodec } from "../../../src/proto/anthropic/codec.ts";
 import type { ResponseContext } from "../../../src/proto/codec.ts";
+import { expectSameAtEverySplit } from "../../helpers/split.ts";
 
 const DIR = join(import.meta.dir, "../../golden/anthropic/streams");
 const text = (f: string) => readFileSync(join(DIR, f), "utf8");
@@ -27,12 +28,7 @@ describe("reader: recorded upstream streams at every split point", () => {
       test(`${name} (${framing})`, () => {
         const bytes = utf8.encode(convert(text(`${name}.sse`)));
         const want = events(`${name}.ir.json`);
-        expect(read([bytes])).toEqual(want);
-        for (let k = 1; k < bytes.length; k++) {
-          const got = read([bytes.subarray(0, k), bytes.subarray(k)]);
-          if (!Bun.deepEquals(got, want)) expect({ split: k, got }).toEqual({ split: k, got: want });
-        }
-        expect(read(Array.from(bytes, (b) => Uint8Array.of(b)))).toEqual(want);
+        expectSameAtEverySplit((c) => read(c), bytes, want);
       });
     }
   }

@@ -14,6 +14,7 @@ import { bedrockCodec } from "../../../src/proto/bedrock/codec.ts";
 import { FrameDecoder } from "../../../src/proto/bedrock/eventstream.ts";
 import type { ResponseContext } from "../../../src/proto/codec.ts";
 import { encodeFrames, STREAM_FIXTURES, STREAMS_DIR } from "./fixtures.ts";
+import { expectSameAtEverySplit } from "../../helpers/split.ts";
 
 const bin = (name: string): Uint8Array => new Uint8Array(readFileSync(join(STREAMS_DIR, `${name}.bin`)));
 const events = (name: string): StreamEvent[] => JSON.parse(readFileSync(join(STREAMS_DIR, `${name}.ir.json`), "utf8"));
@@ -33,12 +34,7 @@ describe("reader: recorded upstream streams at every split point", () => {
     test(name, () => {
       const bytes = bin(name);
       const want = events(name);
-      expect(read([bytes])).toEqual(want);
-      for (let k = 1; k < bytes.length; k++) {
-        const got = read([bytes.subarray(0, k), bytes.subarray(k)]);
-        if (!Bun.deepEquals(got, want)) expect({ split: k, got }).toEqual({ split: k, got: want });
-      }
-      expect(read(Array.from(bytes, (b) => Uint8Array.of(b)))).toEqual(want);
+      expectSameAtEverySplit((c) => read(c), bytes, want);
     });
   }
 });
