@@ -3,6 +3,7 @@
 // `tool` message (order kept); server tools and every unmodeled top-level key go to `extra`; what has no IR form
 // at all is recorded in the ledger under its native path.
 import * as v from "valibot";
+import { clipMessage, errorJson } from "../error-body.ts";
 import { parse } from "../check.ts";
 import type { Block } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
@@ -129,10 +130,6 @@ function readToolChoice(c: v.InferOutput<typeof ToolChoiceWire>, ir: IrRequest, 
 
 // ---- errors ----
 
-/** Longest vendor message relayed to a caller. */
-const MESSAGE_MAX = 500;
-/** Bodies beyond this are not parsed: no vendor sends a real error that large. */
-const BODY_PARSE_MAX = 64 * 1024;
 
 /**
  * `{"type":"error","error":{"type","message"}}` → kind and message; anything else → the status's generic kind.
@@ -145,14 +142,13 @@ export function readError(status: number, body: string): UpstreamError {
   let type: string | undefined;
   let errorCode: string | undefined;
   let contextSignal = false;
-  if (body.length <= BODY_PARSE_MAX) {
-    let json: unknown;
-    try { json = JSON.parse(body); } catch { json = undefined; }
+  const json = errorJson(body);
+  if (json !== undefined) {
     const parsed = v.safeParse(ErrorBody, json);
     if (parsed.success) {
       const e = parsed.output.error;
       if (typeof e.message === "string" && e.message !== "") {
-        message = e.message.length > MESSAGE_MAX ? `${e.message.slice(0, MESSAGE_MAX)}…` : e.message;
+        message = clipMessage(e.message);
         contextSignal = mayCarryContextSignal(status) && saysContextExceeded(e.message);
       }
       if (typeof e.type === "string") {

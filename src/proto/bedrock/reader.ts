@@ -5,6 +5,7 @@
 // promptVariables, requestMetadata, outputConfig, …) go to `extra`. The body carries neither model nor stream:
 // the route does (§1), so `stream` reads false and the seam decides.
 import * as v from "valibot";
+import { clipMessage, errorJson } from "../error-body.ts";
 import { parse } from "../check.ts";
 import type { Block } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
@@ -140,15 +141,9 @@ function readThinking(value: unknown, ir: IrRequest, ledger: Ledger): void {
 
 // ---- errors ----
 
-/** Longest vendor message relayed to a caller. */
-const MESSAGE_MAX = 500;
-/** Bodies beyond this are not parsed: no vendor sends a real error that large. */
-const BODY_PARSE_MAX = 64 * 1024;
 
-/** A vendor message cut to MESSAGE_MAX characters. */
-export function clip(message: string): string {
-  return message.length > MESSAGE_MAX ? `${message.slice(0, MESSAGE_MAX)}…` : message;
-}
+/** A vendor message, clipped. */
+export const clip = clipMessage;
 
 /**
  * `{"message"}` (AWS also sends `Message`, and `__type` on some paths) → kind and message. The exception name
@@ -162,9 +157,8 @@ export function readError(status: number, body: string, headers?: Headers): Upst
   let code: string | undefined;
   let type: string | undefined;
   let contextSignal = false;
-  if (body.length <= BODY_PARSE_MAX) {
-    let json: unknown;
-    try { json = JSON.parse(body); } catch { json = undefined; }
+  const json = errorJson(body);
+  if (json !== undefined) {
     const parsed = v.safeParse(ErrorBody, json);
     if (parsed.success) {
       const e = parsed.output;

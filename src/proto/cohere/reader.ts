@@ -4,6 +4,7 @@
 // `safety_mode`, `logprobs`: own protocol only, §6.1; `thinking`: not carried in v1, D4) and every other unmodeled
 // top-level key go to `extra`; what has no IR form at all is recorded under its native path.
 import * as v from "valibot";
+import { clipMessage, errorJson } from "../error-body.ts";
 import { parse } from "../check.ts";
 import type { Block } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
@@ -133,10 +134,6 @@ function exactNumber(value: unknown, key: string, raw: string): unknown {
 
 // ---- errors ----
 
-/** Longest vendor message relayed to a caller. */
-const MESSAGE_MAX = 500;
-/** Bodies beyond this are not parsed: no vendor sends a real error that large. */
-const BODY_PARSE_MAX = 64 * 1024;
 
 /**
  * Cohere's `{"message"}` envelope → kind and message (§8). The status decides the kind, with Cohere's own
@@ -147,9 +144,8 @@ export function readError(status: number, body: string): UpstreamError {
   const kind = status === 498 ? "authentication" : status === 402 ? "quota" : kindOfStatus(status);
   let message: string | undefined;
   let type: string | undefined;
-  if (body.length <= BODY_PARSE_MAX) {
-    let json: unknown;
-    try { json = JSON.parse(body); } catch { json = undefined; }
+  const json = errorJson(body);
+  if (json !== undefined) {
     const r = v.safeParse(ErrorBody, json);
     if (r.success) {
       const { message: m, error: e, error_type: t } = r.output;
@@ -165,7 +161,7 @@ export function readError(status: number, body: string): UpstreamError {
     keyRejected: false,
   };
   if (message === undefined) return { kind, message: `The upstream answered HTTP ${status}.`, ...signals };
-  return { kind, message: message.length > MESSAGE_MAX ? `${message.slice(0, MESSAGE_MAX)}…` : message, ...signals };
+  return { kind, message: clipMessage(message), ...signals };
 }
 
 /**

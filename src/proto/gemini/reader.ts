@@ -3,6 +3,7 @@
 // hosted tools and unmodeled knobs go to `extra` (a Gemini lane writes them back; others record them), and what has
 // no IR form at all is recorded in the ledger under its native path (`contents[2].parts[0]`).
 import * as v from "valibot";
+import { clipMessage, errorJson } from "../error-body.ts";
 import { parse } from "../check.ts";
 import type { Block } from "../../ir/content.ts";
 import type { Ledger } from "../../ir/ledger.ts";
@@ -222,10 +223,6 @@ function seedLexeme(seed: number, raw: string): RawNumber {
 
 // ---- errors ----
 
-/** Longest vendor message relayed to a caller. */
-const MESSAGE_MAX = 500;
-/** Bodies beyond this are not parsed: no vendor sends a real error that large. */
-const BODY_PARSE_MAX = 64 * 1024;
 
 /**
  * `{"error":{"code","message","status","details"}}` (also as the one element of an array, as `:streamGenerateContent`
@@ -241,9 +238,8 @@ export function readError(status: number, body: string): UpstreamError {
   let errorCode: string | undefined;
   let contextSignal = false;
   let keyRejected = false;
-  if (body.length <= BODY_PARSE_MAX) {
-    let json: unknown;
-    try { json = JSON.parse(body); } catch { json = undefined; }
+  const json = errorJson(body);
+  if (json !== undefined) {
     const parsed = v.safeParse(ErrorBody, Array.isArray(json) ? json[0] : json);
     if (parsed.success) {
       const e = parsed.output.error;
@@ -291,6 +287,4 @@ function inOrder(text: string, ...words: string[]): boolean {
   return true;
 }
 
-export function clip(s: string): string {
-  return s.length > MESSAGE_MAX ? `${s.slice(0, MESSAGE_MAX)}…` : s;
-}
+export const clip = clipMessage;
