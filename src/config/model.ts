@@ -132,6 +132,24 @@ export interface ListenSpec {
   readonly port: number;
 }
 
+/** PEM material read once at boot. `key` is a secret: never logged. */
+export interface TlsSpec {
+  readonly certFile: string;
+  readonly cert: string;
+  readonly key: string;
+  /** Present = mTLS: a client certificate chaining to this CA is required at the handshake. */
+  readonly clientCaFile: string | undefined;
+  readonly clientCa: string | undefined;
+}
+
+/** platform.md §4.2 gateway-wide SSRF settings. */
+export interface SecuritySpec {
+  readonly allowPrivateUpstreams: boolean;
+  readonly blockedMetadataHosts: readonly string[];
+  readonly allowMetadataHosts: readonly string[];
+  readonly allowAllMetadata: boolean;
+}
+
 export interface GatewayConfig {
   readonly listen: ListenSpec;
   readonly auth: {
@@ -153,7 +171,16 @@ export interface GatewayConfig {
     readonly upstreamRequestTimeoutSecs: number;
     readonly upstreamStreamIdleTimeoutSecs: number;
     readonly upstreamErrorBodyMaxBytes: number;
+    /** platform.md §4.3 transport limits. */
+    readonly idleTimeoutSecs: number;
+    readonly requestBodyReadTimeoutSecs: number;
+    readonly maxJsonDepth: number;
+    /** 0 = off. */
+    readonly maxInboundConcurrent: number;
   };
+  /** Native TLS on the data listener (platform.md §4.1); undefined = plain HTTP. */
+  readonly tls: TlsSpec | undefined;
+  readonly security: SecuritySpec;
   /** Global health default; a provider's own `health` wins. */
   readonly health: HealthSpec;
   /** Default for direct model routes and pools without their own `translation`. */

@@ -230,6 +230,35 @@ const LimitsSchema = mapping({
   upstream_request_timeout_secs: v.optional(atLeast(1), 300),
   upstream_stream_idle_timeout_secs: v.optional(atLeast(1), 300),
   upstream_error_body_max_bytes: v.optional(atLeast(1), 262_144),
+  /** platform.md §4.3: Bun's idle timer (handshake, headers, keep-alive), lifted once the body is read. */
+  idle_timeout_secs: v.optional(between(1, 255), 30),
+  /** Time allowed to receive the body once the headers are in; the connection is dropped after it. */
+  request_body_read_timeout_secs: v.optional(between(1, 255), 30),
+  /** JSON nesting depth of a request body; deeper gets a native 400 before any value is built. */
+  max_json_depth: v.optional(atLeast(1), 128),
+  /** In-flight inbound requests; the excess gets a native 503/529 with `Retry-After: 1`. 0 = off. */
+  max_inbound_concurrent: v.optional(atLeast(0), 8192),
+});
+
+/** platform.md §4.1: PEM files read once at boot; `client_ca_file` turns on mTLS. */
+const TlsSchema = mapping({
+  cert_file: nonEmpty(),
+  /** Exactly one of key_file / key_env (the NAME of a variable holding the PEM key). */
+  key_file: v.optional(nonEmpty()),
+  key_env: v.optional(envVarName),
+  client_ca_file: v.optional(nonEmpty()),
+});
+
+/** platform.md §4.2. */
+const SecuritySchema = mapping({
+  /** Every provider may reach loopback/private hosts, as if each set allow_private_network. */
+  allow_private_upstreams: v.optional(bool(), false),
+  /** Extra metadata host names or IP literals to block for every sink. */
+  blocked_metadata_hosts: v.optional(list(nonEmpty()), []),
+  /** Metadata hosts (names or IP literals) exempted from the block; allow beats block. */
+  allow_metadata_hosts: v.optional(list(nonEmpty()), []),
+  /** Turns metadata protection off entirely (warned loudly). */
+  allow_all_metadata: v.optional(bool(), false),
 });
 
 export const ClientAuthSchema = mapping({
@@ -250,6 +279,8 @@ export const OperatorConfigSchema = mapping({
   models: v.pipe(recordOf(ModelSchema), v.minEntries(1, "must have at least one entry")),
   pools: v.nullish(recordOf(PoolSchema), {}),
   limits: v.nullish(LimitsSchema, {}),
+  tls: v.optional(TlsSchema),
+  security: v.nullish(SecuritySchema, {}),
   /** Health probing default for every provider (reliability.md §10). */
   health: v.nullish(HealthSchema, {}),
   /** Gateway-wide default for pools that do not set `translation`. */

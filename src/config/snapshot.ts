@@ -1,7 +1,7 @@
 // The immutable snapshot the runtime is built from (platform.md §1.2, last stage): operator
 // entries resolved to the model.ts types, with the defaults that depend on other keys applied.
 import { assertNever } from "../ir/protocol.ts";
-import type { GatewayConfig, HealthSpec, ListenSpec, ModelSpec, PoolSpec, ProviderSpec, TripSpec } from "./model.ts";
+import type { GatewayConfig, HealthSpec, ListenSpec, ModelSpec, PoolSpec, ProviderSpec, TlsSpec, TripSpec } from "./model.ts";
 import type { MergedProvider } from "./providers.ts";
 import { DEFAULT_HEALTH, DEFAULT_MAX_COOLDOWN_SECS, DEFAULT_TRIP, type HealthEntry, type OperatorConfig, type PoolEntry, type TripEntry } from "./schema.ts";
 
@@ -11,6 +11,8 @@ export interface SnapshotInput {
   readonly providers: readonly MergedProvider[];
   readonly keys: ReadonlyMap<string, string>;
   readonly clientTokens: readonly string[];
+  /** Read by the secrets stage; undefined without `tls` (and under --validate). */
+  readonly tls?: TlsSpec;
 }
 
 export function buildSnapshot(s: SnapshotInput): GatewayConfig {
@@ -56,6 +58,17 @@ export function buildSnapshot(s: SnapshotInput): GatewayConfig {
       upstreamRequestTimeoutSecs: op.limits.upstream_request_timeout_secs,
       upstreamStreamIdleTimeoutSecs: op.limits.upstream_stream_idle_timeout_secs,
       upstreamErrorBodyMaxBytes: op.limits.upstream_error_body_max_bytes,
+      idleTimeoutSecs: op.limits.idle_timeout_secs,
+      requestBodyReadTimeoutSecs: op.limits.request_body_read_timeout_secs,
+      maxJsonDepth: op.limits.max_json_depth,
+      maxInboundConcurrent: op.limits.max_inbound_concurrent,
+    },
+    tls: s.tls,
+    security: {
+      allowPrivateUpstreams: op.security.allow_private_upstreams,
+      blockedMetadataHosts: [...op.security.blocked_metadata_hosts],
+      allowMetadataHosts: [...op.security.allow_metadata_hosts],
+      allowAllMetadata: op.security.allow_all_metadata,
     },
     health,
     translation: op.translation,

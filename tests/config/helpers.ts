@@ -63,4 +63,8 @@ export const LIMIT_DEFAULTS = {
   upstreamRequestTimeoutSecs: 300,
   upstreamStreamIdleTimeoutSecs: 300,
   upstreamErrorBodyMaxBytes: 262_144,
+  idleTimeoutSecs: 30,
+  requestBodyReadTimeoutSecs: 30,
+  maxJsonDepth: 128,
+  maxInboundConcurrent: 8192,
 } as const satisfies GatewayConfig["limits"];

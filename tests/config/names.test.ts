@@ -104,6 +104,8 @@ pools:
         },
       },
       limits: LIMIT_DEFAULTS,
+      tls: undefined,
+      security: { allowPrivateUpstreams: false, blockedMetadataHosts: [], allowMetadataHosts: [], allowAllMetadata: false },
       health: { mode: "none", intervalSecs: 30, timeoutSecs: 5 },
       translation: "lossy",
       observability: { emitServerTiming: false },

@@ -77,6 +77,10 @@ describe("defaults", () => {
   upstream_request_timeout_secs: 10
   upstream_stream_idle_timeout_secs: 20
   upstream_error_body_max_bytes: 4096
+  idle_timeout_secs: 7
+  request_body_read_timeout_secs: 9
+  max_json_depth: 64
+  max_inbound_concurrent: 0
 `));
     const { members, ...rest } = r.config.pools.p ?? {};
     expect(members?.[0]).toEqual({ target: "gpt", weight: 2, contextMax: 8000, reasoning: undefined, attemptTimeoutMs: 3000, tier: "premium", tags: ["eu", "fast"], costPerMtok: 0.15 });
@@ -101,6 +105,10 @@ describe("defaults", () => {
       upstreamRequestTimeoutSecs: 10,
       upstreamStreamIdleTimeoutSecs: 20,
       upstreamErrorBodyMaxBytes: 4096,
+      idleTimeoutSecs: 7,
+      requestBodyReadTimeoutSecs: 9,
+      maxJsonDepth: 64,
+      maxInboundConcurrent: 0,
     });
     expect(Object.isFrozen(r.config.pools.p?.failover.exclusions)).toBe(true);
   });
