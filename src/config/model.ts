@@ -142,6 +142,44 @@ export interface TlsSpec {
   readonly clientCa: string | undefined;
 }
 
+/** One model's token prices in cents per million tokens (platform.md §3.3). */
+export interface TokenRates {
+  readonly inputCentsPerMtok: number;
+  readonly outputCentsPerMtok: number;
+  readonly cacheReadCentsPerMtok: number | undefined;
+  readonly cacheWriteCentsPerMtok: number | undefined;
+}
+
+export type StoreSpec =
+  | { readonly kind: "memory" }
+  | { readonly kind: "sqlite"; readonly path: string; readonly busyTimeoutMs: number }
+  /** `url` is a secret (it may carry a password): never logged. */
+  | { readonly kind: "redis"; readonly url: string; readonly prefix: string }
+  | { readonly kind: "postgres"; readonly url: string; readonly schema: string };
+
+/** platform.md §3; `enabled: false` leaves the rest unused. */
+export interface GovernanceSpec {
+  readonly enabled: boolean;
+  readonly store: StoreSpec;
+  readonly feeMicros: number;
+  /** `price_per_1k_tokens_cents`, as µ¢ per token: the last fallback rate for input and output. */
+  readonly flatMicrosPerToken: number;
+  /** By model name. */
+  readonly rateCard: Readonly<Record<string, TokenRates>>;
+  readonly onStoreError: "allow" | "deny";
+  readonly keyCacheMs: number;
+  readonly reservationLeaseSecs: number;
+}
+
+/** The admin listener (platform.md §3.6); present only when an admin token is configured. */
+export interface AdminSpec {
+  readonly listen: ListenSpec;
+  /** Secret: never logged. */
+  readonly token: string;
+  readonly tls: TlsSpec | undefined;
+  readonly insecureExpose: boolean;
+}
+
 /** platform.md §4.2 gateway-wide SSRF settings. */
 export interface SecuritySpec {
   readonly allowPrivateUpstreams: boolean;
@@ -181,6 +219,8 @@ export interface GatewayConfig {
   /** Native TLS on the data listener (platform.md §4.1); undefined = plain HTTP. */
   readonly tls: TlsSpec | undefined;
   readonly security: SecuritySpec;
+  readonly governance: GovernanceSpec;
+  readonly admin: AdminSpec | undefined;
   /** Global health default; a provider's own `health` wins. */
   readonly health: HealthSpec;
   /** Default for direct model routes and pools without their own `translation`. */

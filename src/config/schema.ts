@@ -60,6 +60,23 @@ const HealthSchema = mapping({
   timeout_secs: v.optional(atLeast(0)),
 });
 
+/** A price in cents per million tokens; fractional rates are kept (rounded half-up per request, platform.md §3.3). */
+const centsRate = () => v.pipe(real(), v.minValue(0, (i) => `must be >= 0 (got ${i.input})`));
+
+/** One model's token rates (platform.md §3.3 `rate_card`); an unset cache tier is priced as input. */
+export const TokenRatesSchema = mapping({
+  input_cents_per_mtok: centsRate(),
+  output_cents_per_mtok: centsRate(),
+  cache_read_cents_per_mtok: v.optional(centsRate()),
+  cache_write_cents_per_mtok: v.optional(centsRate()),
+});
+
+/** Dated list prices per upstream model (spec README platform decision 4); a rate_card entry wins. */
+const PricingSchema = mapping({
+  as_of: v.pipe(str(), v.regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date, YYYY-MM-DD")),
+  models: recordOf(TokenRatesSchema),
+});
+
 /** Fields a catalog row and an operator provider entry share; the operator's win per field. */
 const sharedProviderFields = {
   protocol: v.optional(oneOf(PROTOCOL_NAMES)),
@@ -69,6 +86,7 @@ const sharedProviderFields = {
   region: v.optional(nonEmpty()),
   error_map: v.optional(errorMap),
   allow_private_network: v.optional(bool()),
+  pricing: v.optional(PricingSchema),
 };
 
 export const ProviderSchema = mapping({
@@ -240,6 +258,8 @@ const LimitsSchema = mapping({
   max_inbound_concurrent: v.optional(atLeast(0), 8192),
 });
 
+const listen = v.pipe(str(), v.check((s: string) => parseListen(s) !== undefined, "must be host:port, e.g. 127.0.0.1:8080 or [::1]:8080"));
+
 /** platform.md §4.1: PEM files read once at boot; `client_ca_file` turns on mTLS. */
 const TlsSchema = mapping({
   cert_file: nonEmpty(),
@@ -247,6 +267,44 @@ const TlsSchema = mapping({
   key_file: v.optional(nonEmpty()),
   key_env: v.optional(envVarName),
   client_ca_file: v.optional(nonEmpty()),
+});
+
+export const STORE_KINDS = ["memory", "sqlite", "redis", "postgres"] as const;
+/** `fail_open`/`fail_closed` are the spec README's names for allow/deny (platform decision 3). */
+const STORE_ERROR_ACTIONS = ["allow", "deny", "fail_open", "fail_closed"] as const;
+
+/** platform.md §3.3, §3.7. */
+const GovernanceSchema = mapping({
+  enabled: v.optional(bool(), false),
+  store: v.nullish(mapping({
+    kind: v.optional(oneOf(STORE_KINDS), "sqlite"),
+    path: v.optional(nonEmpty(), "./busbar-governance.db"),
+    busy_timeout_ms: v.optional(atLeast(0), 5000),
+    /** redis/postgres: the NAME of the variable holding the URL (it may carry a password). */
+    url_env: v.optional(envVarName),
+    prefix: v.optional(nonEmpty(), "busbar:"),
+    schema: v.optional(v.pipe(str(), v.regex(/^[a-z_][a-z0-9_]*$/, "must be a lowercase SQL identifier")), "busbar"),
+    encryption_key_env: v.optional(envVarName),
+  }), {}),
+  price_per_request_cents: v.optional(centsRate(), 1),
+  price_per_1k_tokens_cents: v.optional(centsRate(), 0),
+  /** Keyed by model name (the config's `models` key); wins over the catalog's dated prices. */
+  rate_card: v.nullish(recordOf(TokenRatesSchema), {}),
+  budget_on_store_error: v.optional(oneOf(STORE_ERROR_ACTIONS), "allow"),
+  /** How long an instance trusts its cached copy of a key (revocation delay across instances); 0 = no cache. */
+  key_cache_ms: v.optional(atLeast(0), 1000),
+  /** A reservation left by a crashed instance is released after this long (docs/governance.md). */
+  reservation_lease_secs: v.optional(atLeast(60), 3600),
+});
+
+/** platform.md §3.6 with spec README platform decision 2 (`/api/v1/admin/…` on its own listener). */
+const AdminSchema = mapping({
+  listen: v.optional(listen, "127.0.0.1:8081"),
+  token: v.optional(nonEmpty()),
+  token_file: v.optional(nonEmpty()),
+  tls: v.optional(TlsSchema),
+  /** Bind off loopback without admin mTLS (refused otherwise). */
+  insecure_expose: v.optional(bool(), false),
 });
 
 /** platform.md §4.2. */
@@ -269,7 +327,6 @@ export const ClientAuthSchema = mapping({
   allow_open_relay: v.optional(bool(), false),
 });
 
-const listen = v.pipe(str(), v.check((s: string) => parseListen(s) !== undefined, "must be host:port, e.g. 127.0.0.1:8080 or [::1]:8080"));
 
 // Optional sections accept an empty YAML value (`limits:` with every child commented out) as {}.
 export const OperatorConfigSchema = mapping({
@@ -281,6 +338,8 @@ export const OperatorConfigSchema = mapping({
   limits: v.nullish(LimitsSchema, {}),
   tls: v.optional(TlsSchema),
   security: v.nullish(SecuritySchema, {}),
+  governance: v.nullish(GovernanceSchema, {}),
+  admin: v.optional(AdminSchema),
   /** Health probing default for every provider (reliability.md §10). */
   health: v.nullish(HealthSchema, {}),
   /** Gateway-wide default for pools that do not set `translation`. */

@@ -2,6 +2,7 @@
 // entries resolved to the model.ts types, with the defaults that depend on other keys applied.
 import { assertNever } from "../ir/protocol.ts";
 import type { GatewayConfig, HealthSpec, ListenSpec, ModelSpec, PoolSpec, ProviderSpec, TlsSpec, TripSpec } from "./model.ts";
+import { buildAdminSpec, buildGovernanceSpec } from "./governance.ts";
 import type { MergedProvider } from "./providers.ts";
 import { DEFAULT_HEALTH, DEFAULT_MAX_COOLDOWN_SECS, DEFAULT_TRIP, type HealthEntry, type OperatorConfig, type PoolEntry, type TripEntry } from "./schema.ts";
 
@@ -13,6 +14,10 @@ export interface SnapshotInput {
   readonly clientTokens: readonly string[];
   /** Read by the secrets stage; undefined without `tls` (and under --validate). */
   readonly tls?: TlsSpec;
+  /** The admin token, store URL and admin TLS material, from the secrets stage. */
+  readonly adminToken?: string;
+  readonly storeUrl?: string;
+  readonly adminTls?: TlsSpec;
 }
 
 export function buildSnapshot(s: SnapshotInput): GatewayConfig {
@@ -70,6 +75,8 @@ export function buildSnapshot(s: SnapshotInput): GatewayConfig {
       allowMetadataHosts: [...op.security.allow_metadata_hosts],
       allowAllMetadata: op.security.allow_all_metadata,
     },
+    governance: buildGovernanceSpec(op, s.storeUrl),
+    admin: buildAdminSpec(op, s.adminToken, s.adminTls),
     health,
     translation: op.translation,
     observability: { emitServerTiming: op.observability.emit_server_timing },

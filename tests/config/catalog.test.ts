@@ -18,9 +18,9 @@ describe("catalog", () => {
   });
 
   test("catalog rows are strict too, and their errors name the catalog file", () => {
-    const bad = "providers:\n  x: { protocol: openai, base_url: https://x.example, pricing: {} }\n  y: { base_url: https://y.example }\n";
+    const bad = "providers:\n  x: { protocol: openai, base_url: https://x.example, prices: {} }\n  y: { base_url: https://y.example }\n";
     expect(errorsOf(load(MINIMAL, { catalogText: bad, catalogFile: "/opt/cat.yaml" }))).toEqual([
-      "cat.yaml: providers.x.pricing: unknown key",
+      "cat.yaml: providers.x.prices: unknown key",
       "cat.yaml: providers.y.protocol: missing required key",
     ]);
   });

@@ -54,6 +54,18 @@ export const TEST_CATALOG = `providers:
 
 export { POOL_DEFAULTS } from "../../src/config/schema.ts";
 
+/** `governance` when the file sets none (platform.md §3.3, §3.7). */
+export const GOVERNANCE_DEFAULTS = {
+  enabled: false,
+  store: { kind: "sqlite", path: "./busbar-governance.db", busyTimeoutMs: 5000 },
+  feeMicros: 1_000_000,
+  flatMicrosPerToken: 0,
+  rateCard: {},
+  onStoreError: "allow",
+  keyCacheMs: 1000,
+  reservationLeaseSecs: 3600,
+} as const;
+
 /** `limits` when the file sets none (platform.md §4.3, reliability.md §2). */
 export const LIMIT_DEFAULTS = {
   maxBodyBytes: 33_554_432,

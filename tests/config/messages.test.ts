@@ -49,7 +49,7 @@ models:
   });
 
   test("every unknown key in one mapping is reported, not just the first", () => {
-    expect(errorsOf(load(`${MINIMAL}admin: {}\ngovernance: {}\n`))).toEqual(["config.yaml: admin: unknown key", "config.yaml: governance: unknown key"]);
+    expect(errorsOf(load(`${MINIMAL}tracing: {}\nwebhooks: {}\n`))).toEqual(["config.yaml: tracing: unknown key", "config.yaml: webhooks: unknown key"]);
   });
 
   test("types state expected vs actual without echoing the value", () => {

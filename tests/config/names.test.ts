@@ -1,6 +1,6 @@
 // platform.md §1.4 name rules and reliability.md §2 cross-references (CFG-08).
 import { describe, expect, test } from "bun:test";
-import { errorsOf, LIMIT_DEFAULTS, load, POOL_DEFAULTS, TEST_CATALOG } from "./helpers.ts";
+import { errorsOf, GOVERNANCE_DEFAULTS, LIMIT_DEFAULTS, load, POOL_DEFAULTS, TEST_CATALOG } from "./helpers.ts";
 
 const base = (pools: string) => `providers:
   openai: { api_key_env: OPENAI_KEY }
@@ -106,6 +106,8 @@ pools:
       limits: LIMIT_DEFAULTS,
       tls: undefined,
       security: { allowPrivateUpstreams: false, blockedMetadataHosts: [], allowMetadataHosts: [], allowAllMetadata: false },
+      governance: GOVERNANCE_DEFAULTS,
+      admin: undefined,
       health: { mode: "none", intervalSecs: 30, timeoutSecs: 5 },
       translation: "lossy",
       observability: { emitServerTiming: false },
