@@ -1,0 +1,178 @@
+// Governed admission (platform.md §3.2): virtual key → allowed pools (the target and every fallback pool it can
+// reach) → one atomic store step that checks RPM, TPM and budget and reserves the worst case (spec README platform
+// decision 3) → forward. Settlement replaces the reservation by the real usage when the request ends.
+// Outcomes are values; the caller renders rejections in its own dialect.
+import type { GovernanceSpec } from "../config/model.ts";
+import type { GatewayError } from "../ir/errors.ts";
+import type { Logger } from "../observe/log.ts";
+import { hashSecret } from "./keys.ts";
+import type { AdmitResult, GovernanceStore, KeyRecord } from "./store/types.ts";
+
+/** What an admitted request carries until it settles. */
+export interface Ticket {
+  readonly key: KeyRecord;
+  readonly reservationId: string;
+  readonly admittedAt: number;
+  readonly feeMicros: number;
+  readonly reserveMicros: number;
+  readonly reserveTokens: number;
+  /** False when the store was down and `budget_on_store_error: allow` let the request through uncharged. */
+  readonly charged: boolean;
+}
+
+export type Admission =
+  | { readonly ok: true; readonly ticket: Ticket }
+  | { readonly ok: false; readonly error: GatewayError; /** for the log only */ readonly reason: string };
+
+export interface AdmitInput {
+  readonly key: KeyRecord;
+  /** The target pool and every pool reachable through `on_exhausted: fallback_pool`. */
+  readonly pools: readonly string[];
+  readonly requestId: string;
+  readonly reserveMicros: number;
+  readonly reserveTokens: number;
+}
+
+// Vendor-plausible messages that never name keys, pools or budgets (platform.md §3.5).
+const NOT_ALLOWED: GatewayError = { kind: "permission", message: "You do not have access to this model." };
+const OVER_BUDGET: GatewayError = { kind: "quota", message: "You exceeded your current quota, please check your plan and billing details." };
+const rateLimited = (retryAfter: number): GatewayError => ({
+  kind: "rate_limit", message: "Rate limit reached for requests. Please try again later.", retryAfter,
+});
+
+interface CachedKey {
+  readonly key: KeyRecord | undefined;
+  readonly until: number;
+}
+
+/** Bounds the per-instance key cache; a flood of unknown secrets evicts oldest-first instead of growing. */
+const KEY_CACHE_MAX = 10_000;
+
+export class Governor {
+  private readonly cache = new Map<string, CachedKey>();
+  private readonly inflight = new Map<string, Promise<KeyRecord | undefined>>();
+
+  constructor(
+    readonly spec: GovernanceSpec,
+    readonly store: GovernanceStore,
+    private readonly nowMs: () => number,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * The key a presented secret names, if it is usable now. Hits and misses are cached for `key_cache_ms`, so a
+   * disable or delete is visible on every instance within that time (§3.7). A store failure is no key (fail closed
+   * for authentication; budgets have their own switch).
+   */
+  async authenticate(secret: string): Promise<{ key: KeyRecord } | { key: undefined; reason: string }> {
+    const hash = hashSecret(secret);
+    const key = await this.lookup(hash, (h) => this.store.keyByHash(h));
+    return this.usable(key);
+  }
+
+  /** SigV4 callers name their key by access key id; the caller then verifies the signature with `key.aws.secret`. */
+  async authenticateAws(accessKeyId: string): Promise<{ key: KeyRecord } | { key: undefined; reason: string }> {
+    const key = await this.lookup(`aws:${accessKeyId}`, () => this.store.keyByAwsAccessKeyId(accessKeyId));
+    return this.usable(key);
+  }
+
+  private usable(key: KeyRecord | undefined): { key: KeyRecord } | { key: undefined; reason: string } {
+    if (key === undefined) return { key: undefined, reason: "unknown virtual key" };
+    if (!key.enabled) return { key: undefined, reason: `virtual key ${key.id} is disabled` };
+    if (key.expiresAt !== undefined && key.expiresAt <= this.nowMs()) return { key: undefined, reason: `virtual key ${key.id} has expired` };
+    return { key };
+  }
+
+  private async lookup(cacheKey: string, load: (k: string) => Promise<KeyRecord | undefined>): Promise<KeyRecord | undefined> {
+    const now = this.nowMs();
+    const hit = this.cache.get(cacheKey);
+    if (hit !== undefined && hit.until > now) return hit.key;
+    const pending = this.inflight.get(cacheKey);
+    if (pending !== undefined) return pending;
+    const p = load(cacheKey).then(
+      (key) => {
+        if (this.spec.keyCacheMs > 0) {
+          if (this.cache.size >= KEY_CACHE_MAX) this.cache.delete(this.cache.keys().next().value as string);
+          this.cache.set(cacheKey, { key, until: this.nowMs() + this.spec.keyCacheMs });
+        }
+        return key;
+      },
+      (e: unknown) => {
+        this.log.warn("governance store error", { op: "key_lookup", error: e instanceof Error ? e.name : "unknown" });
+        return undefined;
+      },
+    ).finally(() => this.inflight.delete(cacheKey));
+    this.inflight.set(cacheKey, p);
+    return p;
+  }
+
+  /** Drops this instance's cached copy (the admin API calls it after a change made here). */
+  forget(key: KeyRecord): void {
+    this.cache.delete(key.hash);
+    if (key.aws !== undefined) this.cache.delete(`aws:${key.aws.accessKeyId}`);
+  }
+
+  async admit(a: AdmitInput): Promise<Admission> {
+    const { key } = a;
+    if (key.allowedPools.length > 0) {
+      const denied = a.pools.find((p) => !key.allowedPools.includes(p));
+      if (denied !== undefined) return { ok: false, error: NOT_ALLOWED, reason: `pool ${denied} not allowed for ${key.id}` };
+    }
+    const now = this.nowMs();
+    const reservationId = `${a.requestId}.${now.toString(36)}.${Math.random().toString(36).slice(2, 8)}`;
+    const ticket: Ticket = {
+      key, reservationId, admittedAt: now, feeMicros: this.spec.feeMicros,
+      reserveMicros: a.reserveMicros, reserveTokens: a.reserveTokens, charged: true,
+    };
+    let result: AdmitResult;
+    try {
+      result = await this.store.admit({
+        keyId: key.id,
+        reservationId,
+        now,
+        limits: { maxBudgetMicros: key.maxBudgetMicros, budgetPeriod: key.budgetPeriod, rpmLimit: key.rpmLimit, tpmLimit: key.tpmLimit },
+        feeMicros: ticket.feeMicros,
+        reserveMicros: a.reserveMicros,
+        reserveTokens: a.reserveTokens,
+        leaseUntil: now + this.spec.reservationLeaseSecs * 1000,
+      });
+    } catch (e) {
+      this.log.warn("governance store error", { op: "admit", key: key.id, error: e instanceof Error ? e.name : "unknown" });
+      if (this.spec.onStoreError === "deny") return { ok: false, error: OVER_BUDGET, reason: "store error, budget_on_store_error: deny" };
+      return { ok: true, ticket: { ...ticket, charged: false } };
+    }
+    if (result.ok) return { ok: true, ticket };
+    switch (result.reason) {
+      case "rpm":
+      case "tpm":
+        return { ok: false, error: rateLimited(result.retryAfterSecs), reason: `${result.reason} limit of ${key.id}` };
+      case "budget":
+        return { ok: false, error: OVER_BUDGET, reason: `budget of ${key.id}` };
+      default: {
+        const never: never = result;
+        throw new Error(`unknown admission result ${String(never)}`);
+      }
+    }
+  }
+
+  /** Never throws: a store failure here is logged and counted, and the reservation's lease releases it later. */
+  async settle(t: Ticket, usage: { costMicros: number; tokens: number; success: boolean }): Promise<void> {
+    if (!t.charged) return;
+    try {
+      await this.store.settle({
+        keyId: t.key.id,
+        reservationId: t.reservationId,
+        admittedAt: t.admittedAt,
+        budgetPeriod: t.key.budgetPeriod,
+        costMicros: usage.costMicros,
+        tokens: usage.tokens,
+        success: usage.success,
+        feeMicros: t.feeMicros,
+        reserveMicros: t.reserveMicros,
+        reserveTokens: t.reserveTokens,
+      });
+    } catch (e) {
+      this.log.warn("governance store error", { op: "settle", key: t.key.id, error: e instanceof Error ? e.name : "unknown" });
+    }
+  }
+}
