@@ -5,6 +5,8 @@ import { buildInfo } from "./build-info.ts";
 import { parseArgs, USAGE } from "./cli/args.ts";
 import { embeddedCatalogText } from "./config/catalog.ts";
 import { loadConfig, locateCatalog, locateConfigFile } from "./config/load.ts";
+import { effectiveBlocklist, metadataPolicy } from "./config/metadata.ts";
+import { runPrintBlocklist } from "./config/print-blocklist.ts";
 import { runValidate } from "./config/validate.ts";
 import { jsonLogger, parseLogLevel, type Logger } from "./observe/log.ts";
 import { buildRuntime } from "./runtime.ts";
@@ -50,6 +52,9 @@ async function serve(configFlag: string | undefined, providersFlag: string | und
     for (const e of loaded.errors) console.error(e);
     return 1;
   }
+  // platform.md §5.6 `metadata protection`; the §1.6 warning above already named the key when it is off.
+  if (loaded.config.security.allowAllMetadata) log.warn("metadata protection DISABLED", { hosts_blocked: 0 });
+  else log.info("metadata protection", { hosts_blocked: effectiveBlocklist(metadataPolicy(loaded.config.security)).hosts.length });
   const rt = buildRuntime(loaded.config, { log });
   let gateway;
   try {
@@ -99,6 +104,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     case "version": console.log(versionLine()); return 0;
     case "usage-error": console.error(`busbar: ${cmd.message}\n\n${USAGE}`); return 2;
     case "print-catalog": process.stdout.write(readCatalog(cmd.providers, process.env).text); return 0;
+    case "print-metadata-blocklist": {
+      const r = runPrintBlocklist({ configFlag: cmd.config, providersFlag: cmd.providers, env: process.env, cwd: process.cwd() });
+      process.stdout.write(r.out);
+      process.stderr.write(r.err);
+      return r.exitCode;
+    }
     case "validate": {
       const r = runValidate({ configFlag: cmd.config, providersFlag: cmd.providers, strict: cmd.strict, env: process.env, cwd: process.cwd() });
       (r.exitCode === 0 ? process.stdout : process.stderr).write(r.out.endsWith("\n") ? r.out : `${r.out}\n`);

@@ -7,6 +7,7 @@ import { type Logger, silentLogger } from "./observe/log.ts";
 import { buildLanes, buildPools } from "./route/lanes.ts";
 import { Resolver } from "./route/resolve.ts";
 import { type Jitter, randomJitter } from "./route/breaker.ts";
+import { type LookupFn, systemLookup } from "./upstream/guard.ts";
 
 export type FetchFn = (input: URL, init: BunFetchRequestInit) => Promise<Response>;
 
@@ -21,6 +22,8 @@ export interface Runtime {
   /** Ids minted in callers' native formats; injectable so golden tests are exact. */
   readonly ids: IdMinter;
   readonly fetch: FetchFn;
+  /** Resolves upstream names for the connect-time SSRF check (platform.md §4.2); injectable so tests need no DNS. */
+  readonly lookup: LookupFn;
   readonly log: Logger;
   /** Gemini function-call signatures kept for callers that cannot carry them (spec README D1). */
   readonly signatureStash: SignatureStash;
@@ -34,6 +37,7 @@ export interface RuntimeOptions {
   readonly now?: () => Date;
   readonly ids?: IdMinter;
   readonly fetch?: FetchFn;
+  readonly lookup?: LookupFn;
   readonly log?: Logger;
   /** Cooldown jitter (reliability.md §7); tests inject zero or a seeded source (I5). */
   readonly jitter?: Jitter;
@@ -55,6 +59,7 @@ export function buildRuntime(config: GatewayConfig, opts: RuntimeOptions = {}): 
     ids: opts.ids ?? randomIds,
     signatureStash: new SignatureStash(STASH_ENTRIES, STASH_TTL_MS, () => now().getTime()),
     fetch: opts.fetch ?? fetch,
+    lookup: opts.lookup ?? systemLookup,
     log: opts.log ?? silentLogger,
   };
 }

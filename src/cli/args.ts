@@ -10,6 +10,7 @@ export type Command =
   | { readonly kind: "version" }
   | { readonly kind: "help" }
   | { readonly kind: "print-catalog"; readonly providers?: string }
+  | { readonly kind: "print-metadata-blocklist"; readonly config?: string; readonly providers?: string }
   | { readonly kind: "usage-error"; readonly message: string };
 
 export const USAGE = `usage:
@@ -24,6 +25,8 @@ export const USAGE = `usage:
                                                   if a client would see a hang or a truncated success
   busbar --validate [--strict] [--config PATH] [--providers PATH]
   busbar --print-catalog                          print the embedded provider catalog
+  busbar --print-metadata-blocklist [--config PATH]
+                                                  print the effective cloud-metadata denylist, one per line
   busbar --version | -V
   busbar --help | -h
 
@@ -51,7 +54,7 @@ export function parseArgs(argv: readonly string[]): Command {
   let config: string | undefined;
   let providers: string | undefined;
   let port: number | undefined;
-  let validate = false, strict = false, version = false, help = false, printCatalog = false;
+  let validate = false, strict = false, version = false, help = false, printCatalog = false, printBlocklist = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string | undefined => {
@@ -77,12 +80,14 @@ export function parseArgs(argv: readonly string[]): Command {
       case "--version": case "-V": version = true; break;
       case "--help": case "-h": help = true; break;
       case "--print-catalog": printCatalog = true; break;
+      case "--print-metadata-blocklist": printBlocklist = true; break;
       default: return err(`unknown argument: ${a}`);
     }
   }
   if (help) return { kind: "help" };
   if (version) return { kind: "version" };
   if (isDemo) return { kind: "demo", port: port ?? 8080 };
+  if (printBlocklist) return { kind: "print-metadata-blocklist", ...(config !== undefined && { config }), ...(providers !== undefined && { providers }) };
   if (printCatalog) return providers === undefined ? { kind: "print-catalog" } : { kind: "print-catalog", providers };
   if (strict && !validate) return err("--strict goes with --validate");
   if (validate) return { kind: "validate", strict, ...(config !== undefined && { config }), ...(providers !== undefined && { providers }) };

@@ -75,7 +75,7 @@ export function loadConfig(input: LoadInput): LoadResult {
   const auth = checkClientAuth(op, listen, merged.providers, unknownAt);
   const pools = checkPools(op, merged.providers, unknownAt);
   const problems = [...merged.problems, ...checkNames(op), ...pools.problems, ...auth.problems];
-  const warnings = lines([...auth.warnings, ...pools.warnings]);
+  const warnings = lines([...merged.warnings, ...auth.warnings, ...pools.warnings]);
   if (problems.length > 0) return { ok: false, errors: lines(problems), warnings, notes };
 
   let keys: ReadonlyMap<string, string> = new Map();

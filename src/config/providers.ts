@@ -1,11 +1,13 @@
 // Operator provider entries merged onto catalog rows (platform.md §1.5, §1.8): each field the
-// operator sets wins, `error_map` merges per code, and the base URL passes the §4.2 checks.
+// operator sets wins, `error_map` merges per code, and the base URL passes the §4.2 checks under the provider's
+// opt-ins and the gateway-wide `security` lists.
 import { type ErrorClass, type UpstreamAuth } from "./model.ts";
 import type { ProtocolName } from "../ir/protocol.ts";
 import { type Problem, problem } from "./messages.ts";
 import { dependsOnUnset, type UnknownAt } from "./placeholders.ts";
 import type { Catalog, OperatorConfig } from "./schema.ts";
-import { checkProviderUrl, trimTrailingSlashes } from "./ssrf.ts";
+import { checkSecurity } from "./metadata.ts";
+import { checkProviderUrl, providerPolicy, trimTrailingSlashes } from "./ssrf.ts";
 
 /** A provider after the catalog merge, before its secret is resolved. */
 export interface MergedProvider {
@@ -26,6 +28,8 @@ export interface MergedProvider {
 export interface MergedProviders {
   readonly providers: readonly MergedProvider[];
   readonly problems: readonly Problem[];
+  /** `security.allow_all_metadata` (platform.md §1.6). */
+  readonly warnings: readonly Problem[];
 }
 
 /** Stand-ins used only under --validate when protocol/base_url come from unset variables. */
@@ -39,7 +43,15 @@ const UNKNOWN_BASE_URL = "https://unset.invalid";
  */
 export function mergeProviders(op: OperatorConfig, catalog: Catalog, passthroughClients: boolean, unknownAt: UnknownAt): MergedProviders {
   const providers: MergedProvider[] = [];
-  const problems: Problem[] = [];
+  const security = checkSecurity(op.security);
+  const problems: Problem[] = [...security.problems];
+  // The snapshot's SecuritySpec, from the same fields (snapshot.ts copies them one to one).
+  const sec = {
+    allowPrivateUpstreams: op.security.allow_private_upstreams,
+    blockedMetadataHosts: op.security.blocked_metadata_hosts,
+    allowMetadataHosts: op.security.allow_metadata_hosts,
+    allowAllMetadata: op.security.allow_all_metadata,
+  };
   for (const [name, entry] of Object.entries(op.providers)) {
     const row = Object.hasOwn(catalog.providers, name) ? catalog.providers[name] : undefined;
     const unknown = (...keys: string[]): boolean => keys.some((k) => unknownAt(["providers", name, k]));
@@ -68,12 +80,12 @@ export function mergeProviders(op: OperatorConfig, catalog: Catalog, passthrough
     providers.push(merged);
     if (!unknown("auth", "api_key_env", "api_key_file")) problems.push(...keySourceProblems(merged, passthroughClients));
     // A URL built from an unset variable (--validate) cannot be judged until runtime.
-    const urlInputsUnknown = urlUnknown || unknown("path", "auth", "allow_private_network", "allow_metadata_hosts");
+    const urlInputsUnknown = urlUnknown || unknown("path", "auth", "allow_private_network", "allow_metadata_hosts") || unknownAt(["security"]);
     if (!urlInputsUnknown && !dependsOnUnset(merged.baseUrl) && !dependsOnUnset(merged.path)) {
-      problems.push(...checkProviderUrl(name, merged.baseUrl, merged.path, merged));
+      problems.push(...checkProviderUrl(name, merged.baseUrl, merged.path, providerPolicy(name, merged, sec)));
     }
   }
-  return { providers, problems };
+  return { providers, problems, warnings: security.warnings };
 }
 
 /** Exactly one key source, or none for a keyless upstream (platform.md §1.5). */

@@ -4,6 +4,7 @@ import type { GatewayError } from "../ir/errors.ts";
 import type { CredentialStyle, Operation } from "../proto/types.ts";
 import type { Lane } from "../route/lanes.ts";
 import type { Runtime } from "../runtime.ts";
+import { guardLane } from "./guard.ts";
 import { forwardedCallerHeaders, isHeaderSafe } from "./headers.ts";
 import { parseAwsSecret, regionFromHost, signBedrock } from "./sigv4.ts";
 
@@ -79,6 +80,12 @@ function credentialHeaders(rt: Runtime, a: SendInput, url: URL): Credentials | P
 
 export async function send(rt: Runtime, a: SendInput): Promise<SendOutcome> {
   const { lane } = a;
+  // Connect-time SSRF check (platform.md §4.2): undefined, synchronously, for literals and fresh verdicts.
+  const refused = guardLane(rt, lane);
+  if (refused !== undefined) {
+    const r = await refused;
+    if (r !== undefined) return r;
+  }
   const url = egressUrl(lane, a.op, a.stream);
   const headers: Record<string, string> = a.sameProtocol ? forwardedCallerHeaders(lane, a.callerHeaders) : {};
   headers["content-type"] = "application/json";
