@@ -9,6 +9,7 @@ import { readDocument } from "./document.ts";
 import { parseListen } from "./listen.ts";
 import { formatProblem, type Problem, sortByPosition } from "./messages.ts";
 import type { GatewayConfig } from "./model.ts";
+import { checkGovernance, resolveGovernanceSecrets } from "./governance.ts";
 import { checkNames } from "./names.ts";
 import { unknownFrom } from "./placeholders.ts";
 import { checkPools } from "./pool-checks.ts";
@@ -74,25 +75,31 @@ export function loadConfig(input: LoadInput): LoadResult {
   const merged = mergeProviders(op, catalog.catalog, keysOptional, unknownAt);
   const auth = checkClientAuth(op, listen, merged.providers, unknownAt);
   const pools = checkPools(op, merged.providers, unknownAt);
-  const problems = [...merged.problems, ...checkNames(op), ...pools.problems, ...auth.problems];
-  const warnings = lines([...merged.warnings, ...auth.warnings, ...pools.warnings]);
+  const gov = checkGovernance(op, listen, unknownAt);
+  const problems = [...merged.problems, ...checkNames(op), ...pools.problems, ...auth.problems, ...gov.problems];
+  const warnings = lines([...merged.warnings, ...auth.warnings, ...pools.warnings, ...gov.warnings]);
   if (problems.length > 0) return { ok: false, errors: lines(problems), warnings, notes };
 
   let keys: ReadonlyMap<string, string> = new Map();
   let clientTokens: readonly string[] = op.auth.client_tokens;
+  let govSecrets: { adminToken?: string; storeUrl?: string } = {};
   if (!validateOnly) {
-    const secrets = resolveSecrets(op, merged.providers, {
+    const io = {
       env: input.env,
       readFile: input.readFile ?? defaultReadFile,
       fileMode: input.fileMode ?? defaultFileMode,
-    });
+    };
+    const secrets = resolveSecrets(op, merged.providers, io);
+    const g = resolveGovernanceSecrets(op, io);
     warnings.push(...lines(secrets.warnings));
-    if (secrets.problems.length > 0) return { ok: false, errors: lines(secrets.problems), warnings, notes };
+    const secretProblems = [...secrets.problems, ...g.problems];
+    if (secretProblems.length > 0) return { ok: false, errors: lines(secretProblems), warnings, notes };
     keys = secrets.keys;
     clientTokens = secrets.clientTokens;
+    govSecrets = { ...(g.adminToken === undefined ? {} : { adminToken: g.adminToken }), ...(g.storeUrl === undefined ? {} : { storeUrl: g.storeUrl }) };
   }
 
-  const config = buildSnapshot({ op, listen, providers: merged.providers, keys, clientTokens });
+  const config = buildSnapshot({ op, listen, providers: merged.providers, keys, clientTokens, ...govSecrets });
   const counts = {
     providers: Object.keys(config.providers).length,
     models: Object.keys(config.models).length,
