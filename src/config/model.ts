@@ -30,6 +30,8 @@ export interface ProviderSpec {
   readonly caFile: string | undefined;
   /** Active health probing for this provider's lanes (reliability.md §10); the global `health` when unset. */
   readonly health: HealthSpec;
+  /** Dated list prices by upstream model (spec README platform decision 4); a `rate_card` entry wins. */
+  readonly pricing: { readonly asOf: string; readonly models: Readonly<Record<string, TokenRates>> } | undefined;
 }
 
 /** reliability.md §10. Seconds are floored at 1. */

@@ -5,7 +5,7 @@ import { type ErrorClass, type UpstreamAuth } from "./model.ts";
 import type { ProtocolName } from "../ir/protocol.ts";
 import { type Problem, problem } from "./messages.ts";
 import { dependsOnUnset, type UnknownAt } from "./placeholders.ts";
-import type { Catalog, OperatorConfig } from "./schema.ts";
+import type { Catalog, CatalogRow, OperatorConfig } from "./schema.ts";
 import { checkSecurity } from "./metadata.ts";
 import { checkProviderUrl, providerPolicy, trimTrailingSlashes } from "./ssrf.ts";
 
@@ -23,6 +23,8 @@ export interface MergedProvider {
   readonly caFile: string | undefined;
   readonly apiKeyEnv: string | undefined;
   readonly apiKeyFile: string | undefined;
+  /** Dated list prices (catalog row, or the operator's override as a whole). */
+  readonly pricing: CatalogRow["pricing"];
 }
 
 export interface MergedProviders {
@@ -76,6 +78,7 @@ export function mergeProviders(op: OperatorConfig, catalog: Catalog, passthrough
       caFile: entry.ca_file,
       apiKeyEnv: entry.api_key_env,
       apiKeyFile: entry.api_key_file,
+      pricing: entry.pricing ?? row?.pricing,
     };
     providers.push(merged);
     if (!unknown("auth", "api_key_env", "api_key_file")) problems.push(...keySourceProblems(merged, passthroughClients));

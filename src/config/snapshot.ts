@@ -1,7 +1,7 @@
 // The immutable snapshot the runtime is built from (platform.md §1.2, last stage): operator
 // entries resolved to the model.ts types, with the defaults that depend on other keys applied.
 import { assertNever } from "../ir/protocol.ts";
-import type { GatewayConfig, HealthSpec, ListenSpec, ModelSpec, PoolSpec, ProviderSpec, TlsSpec, TripSpec } from "./model.ts";
+import type { GatewayConfig, HealthSpec, ListenSpec, ModelSpec, PoolSpec, ProviderSpec, TlsSpec, TokenRates, TripSpec } from "./model.ts";
 import { buildAdminSpec, buildGovernanceSpec } from "./governance.ts";
 import type { MergedProvider } from "./providers.ts";
 import { DEFAULT_HEALTH, DEFAULT_MAX_COOLDOWN_SECS, DEFAULT_TRIP, type HealthEntry, type OperatorConfig, type PoolEntry, type TripEntry } from "./schema.ts";
@@ -36,6 +36,15 @@ export function buildSnapshot(s: SnapshotInput): GatewayConfig {
     allowMetadataHosts: p.allowMetadataHosts,
     caFile: p.caFile,
     health: resolveHealth(Object.hasOwn(op.providers, p.name) ? op.providers[p.name]?.health : undefined, health),
+    pricing: p.pricing === undefined ? undefined : {
+      asOf: p.pricing.as_of,
+      models: table(Object.entries(p.pricing.models).map(([m, r]): [string, TokenRates] => [m, {
+        inputCentsPerMtok: r.input_cents_per_mtok,
+        outputCentsPerMtok: r.output_cents_per_mtok,
+        cacheReadCentsPerMtok: r.cache_read_cents_per_mtok,
+        cacheWriteCentsPerMtok: r.cache_write_cents_per_mtok,
+      }])),
+    },
   }]));
   const models = table(Object.entries(op.models).map(([name, m]): [string, ModelSpec] => [name, {
     name,

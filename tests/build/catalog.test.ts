@@ -5,7 +5,7 @@ import { ERROR_CLASSES } from "../../src/config/model.ts";
 import { PROTOCOL_NAMES } from "../../src/ir/protocol.ts";
 
 const CATALOG_PATH = new URL("../../catalog/providers.yaml", import.meta.url);
-const ROW_KEYS = ["protocol", "base_url", "path", "auth", "region", "error_map", "description"];
+const ROW_KEYS = ["protocol", "base_url", "path", "auth", "region", "error_map", "description", "pricing"];
 const LOOPBACK = /^http:\/\/127\.0\.0\.1:\d+$/;
 
 const text = await Bun.file(CATALOG_PATH).text();
