@@ -7,6 +7,7 @@ import type { Ledger } from "../ir/ledger.ts";
 import type { IrRequest } from "../ir/request.ts";
 import type { IrResponse } from "../ir/response.ts";
 import type { StreamEvent } from "../ir/stream.ts";
+import type { Usage } from "../ir/usage.ts";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -88,6 +89,8 @@ export interface Codec {
   writeResponse(ir: IrResponse, ctx: ResponseContext, ledger: Ledger): JsonObject;
   /** `headers` refine the body where a protocol puts error fields there (Bedrock's `x-amzn-errortype`). */
   readError(status: number, body: string, headers?: Headers): UpstreamError;
+  /** The usage in a parsed non-streaming response body, for spend (platform.md §3.3); undefined when absent. */
+  responseUsage(body: JsonObject): Usage | undefined;
   streamReader(ledger: Ledger): StreamReader;
   streamWriter(ctx: ResponseContext, ledger: Ledger): StreamWriter;
 }

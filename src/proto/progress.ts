@@ -4,6 +4,20 @@
 import type { ErrorKind } from "../ir/errors.ts";
 import { assertNever } from "../ir/protocol.ts";
 import type { StreamEvent } from "../ir/stream.ts";
+import type { Usage } from "../ir/usage.ts";
+
+function maxUsage(a: Usage, b: Usage): Usage {
+  const opt = (x: number | undefined, y: number | undefined): number | undefined =>
+    x === undefined ? y : y === undefined ? x : Math.max(x, y);
+  const out: Usage = { input: Math.max(a.input, b.input), output: Math.max(a.output, b.output) };
+  const cacheRead = opt(a.cacheRead, b.cacheRead);
+  const cacheWrite = opt(a.cacheWrite, b.cacheWrite);
+  const reasoning = opt(a.reasoning, b.reasoning);
+  if (cacheRead !== undefined) out.cacheRead = cacheRead;
+  if (cacheWrite !== undefined) out.cacheWrite = cacheWrite;
+  if (reasoning !== undefined) out.reasoning = reasoning;
+  return out;
+}
 
 export class StreamProgress {
   /** Content-bearing events seen: text, thinking, redacted thinking, tool-argument deltas, and the stop. */
@@ -14,6 +28,12 @@ export class StreamProgress {
   error: { readonly kind: ErrorKind; readonly message: string } | undefined;
   /** message_stop seen. */
   stopped = false;
+  /**
+   * Token usage reported so far (protocols.md §5.3), for spend (platform.md §3.3). Every protocol reports running
+   * totals (Anthropic's message_start then message_delta, Gemini's per-chunk usageMetadata, OpenAI's last chunk),
+   * so each field keeps the largest value seen.
+   */
+  usage: Usage | undefined;
 
   get toolOpen(): boolean {
     return this.openTools.size > 0;
@@ -28,6 +48,7 @@ export class StreamProgress {
     switch (ev.t) {
       case "message_start":
       case "message_delta":
+        if (ev.usage !== undefined) this.usage = this.usage === undefined ? { ...ev.usage } : maxUsage(this.usage, ev.usage);
         return;
       case "block_start":
         if (typeof ev.block === "object") this.openTools.add(ev.index);

@@ -1,5 +1,8 @@
 // The Bedrock Converse codec (proto/codec.ts): the pieces of a cross-protocol hop, assembled.
 import type { Codec } from "../codec.ts";
+import { usageFrom } from "../usage.ts";
+import { readUsage } from "./tables.ts";
+import { WireUsage as WireUsageSchema } from "./wire.ts";
 import { readError, readRequest } from "./reader.ts";
 import { readResponse, writeResponse } from "./response.ts";
 import { streamReader } from "./stream.ts";
@@ -12,6 +15,7 @@ export const bedrockCodec: Codec = {
   readResponse,
   writeResponse,
   readError,
+  responseUsage: (body) => usageFrom(body["usage"], WireUsageSchema, readUsage),
   streamReader,
   streamWriter,
 };

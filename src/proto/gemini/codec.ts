@@ -1,5 +1,8 @@
 // The Gemini generateContent codec (proto/codec.ts): the pieces of a cross-protocol hop, assembled.
 import type { Codec } from "../codec.ts";
+import { usageFrom } from "../usage.ts";
+import { readUsage } from "./tables.ts";
+import { UsageMetadata as WireUsageSchema } from "./wire.ts";
 import { readError, readRequest } from "./reader.ts";
 import { readResponse, writeResponse } from "./response.ts";
 import { streamReader } from "./stream.ts";
@@ -12,6 +15,7 @@ export const geminiCodec: Codec = {
   readResponse,
   writeResponse,
   readError,
+  responseUsage: (body) => usageFrom(body["usageMetadata"], WireUsageSchema, readUsage),
   streamReader,
   streamWriter,
 };
