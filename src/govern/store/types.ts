@@ -107,6 +107,7 @@ export interface GovernanceStore {
   keyByHash(hash: string): Promise<KeyRecord | undefined>;
   keyByAwsAccessKeyId(accessKeyId: string): Promise<KeyRecord | undefined>;
   getKey(id: string): Promise<KeyRecord | undefined>;
+  /** Oldest first (`createdAt`, then `id`). */
   listKeys(): Promise<KeyRecord[]>;
   /** Undefined when the id is unknown. */
   updateKey(id: string, patch: KeyPatch): Promise<KeyRecord | undefined>;
@@ -118,16 +119,23 @@ export interface GovernanceStore {
    * TPM (reject when tokens in the minute >= limit, except the minute's first request), budget
    * (spend + fee + reserve <= cap, else reject). On success: minute count + 1, minute tokens + reserveTokens,
    * window spend + fee + reserveMicros, window requests + 1, and the reservation recorded with its lease.
+   * Minute counters exist only for admissions with an RPM or TPM limit. A reservation id already in use, or an
+   * amount that is not a non-negative safe integer, is a caller bug: it throws and changes nothing.
    */
   admit(r: AdmitRequest): Promise<AdmitResult>;
   /**
    * Replaces the reservation by the real usage: spend += costMicros - reserveMicros (- fee when !success),
    * minute tokens += tokens - reserveTokens, window tokens += tokens; floors at 0. Idempotent per reservation id:
    * a second settle is a no-op. When the reservation was already released by `reconcile`, the real usage is
-   * still added (spend += costMicros, tokens += tokens) so nothing is lost.
+   * still added (spend += costMicros (- fee when !success), tokens += tokens) so nothing is lost: either way the
+   * request ends up charged costMicros + (success ? fee : 0). A settle more than `RELEASED_KEEP_MS` (amounts.ts,
+   * 24 h) after its lease ended finds nothing and is dropped.
    */
   settle(s: Settlement): Promise<void>;
-  /** Releases reservations whose lease ended before `now` (their reserve is returned; the fee is kept). */
+  /**
+   * Releases reservations whose lease ended before `now` (their reserve is returned; the fee is kept) and returns
+   * how many; also forgets old minute counters and released markers. Call it periodically from every instance.
+   */
   reconcile(now: number): Promise<number>;
   usage(keyId: string, period: BudgetPeriod, now: number): Promise<KeyUsage>;
   /** Zeroes the key's current budget window and minute counters. */
