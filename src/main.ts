@@ -8,6 +8,7 @@ import { loadConfig, locateCatalog, locateConfigFile } from "./config/load.ts";
 import { effectiveBlocklist, metadataPolicy } from "./config/metadata.ts";
 import { runPrintBlocklist } from "./config/print-blocklist.ts";
 import { runValidate } from "./config/validate.ts";
+import { insecureTlsEnv } from "./transport-env.ts";
 import { jsonLogger, parseLogLevel, type Logger } from "./observe/log.ts";
 import { buildRuntime } from "./runtime.ts";
 import { listen } from "./serve.ts";
@@ -34,6 +35,8 @@ function onSignals(stop: () => Promise<void>): void {
 
 async function serve(configFlag: string | undefined, providersFlag: string | undefined, log: Logger): Promise<number> {
   const env = process.env;
+  const insecure = insecureTlsEnv(env);
+  if (insecure !== undefined) { console.error(`busbar: refusing to start: ${insecure}`); return 1; }
   const located = locateConfigFile(configFlag, env, existsSync, process.cwd());
   if ("error" in located) { console.error(located.error); return 1; }
   let catalog: { text: string; file: string };
@@ -63,7 +66,10 @@ async function serve(configFlag: string | undefined, providersFlag: string | und
     console.error(`cannot listen on ${loaded.config.listen.host}:${loaded.config.listen.port}: ${e instanceof Error ? e.message : e}`);
     return 1;
   }
-  log.info("busbar listening", { url: gateway.url, version: buildInfo().version, pools: loaded.counts.pools, models: loaded.counts.models });
+  log.info("busbar listening", {
+    url: gateway.url, tls: rt.config.tls !== undefined, mtls: rt.config.tls?.clientCa !== undefined,
+    version: buildInfo().version, pools: loaded.counts.pools, models: loaded.counts.models,
+  });
   // Loading parsed YAML, the catalog and every schema; collect that garbage now rather than carry it while idle.
   Bun.gc(true);
   onSignals(() => gateway.stop());

@@ -1,6 +1,7 @@
 // Binds the data-plane listener for a built runtime. Used by `busbar`, `busbar demo` and tests.
 import type { Server } from "bun";
 import { createApp, nativeRoutes } from "./app.ts";
+import { Edge } from "./ingress/limits.ts";
 import { HealthProber } from "./route/health.ts";
 import type { Runtime } from "./runtime.ts";
 
@@ -11,25 +12,38 @@ export interface Listening {
 }
 
 export function listen(rt: Runtime, host = rt.config.listen.host, port = rt.config.listen.port): Listening {
-  const app = createApp(rt);
+  const edge = new Edge(rt.config.limits); // one inbound cap for both routers
+  const app = createApp(rt, edge);
+  const tls = rt.config.tls;
   const server = Bun.serve({
     hostname: host,
     port,
     // The hot POST paths go straight to their handlers (app.ts `nativeRoutes`); the rest through Hono.
-    routes: nativeRoutes(rt),
-    fetch: (req) => app.fetch(req),
+    routes: nativeRoutes(rt, edge),
+    // The server rides along so handlers can set their connection's timer (ingress/limits.ts).
+    fetch: (req, server) => app.fetch(req, server),
     // Our own reader enforces the body cap with a native 413; Bun's plain-text one must never fire first.
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    // Bun's idle timer also runs while a response streams; the maximum keeps quiet streams alive until the
-    // transport work (platform.md §4.3) lifts it per request once the body is read.
-    idleTimeout: 255,
+    // Bun's per-connection timer (~4 s ticks; headers before the first request have Bun's own ~10 s one). Each
+    // request moves it: body read timeout, then off once the body is read, then back to this (ingress/limits.ts).
+    idleTimeout: rt.config.limits.idleTimeoutSecs,
+    // platform.md §4.1: with a client CA, a missing or non-chaining client certificate fails the handshake itself.
+    // Bun 1.4.5's server negotiates no ALPN at all (an ALPNProtocols option is ignored), so clients speak HTTP/1.1,
+    // which is what §4.1's "ALPN http/1.1" is for: no client ever gets h2 (tests/security/tls-mtls.test.ts).
+    ...(tls === undefined ? {} : {
+      tls: {
+        cert: tls.cert,
+        key: tls.key,
+        ...(tls.clientCa === undefined ? {} : { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }),
+      },
+    }),
   });
   const prober = new HealthProber(rt, rt.resolver.lanes.values());
   prober.start();
   const shownHost = host.includes(":") ? `[${host}]` : host;
   return {
     server,
-    url: `http://${shownHost}:${server.port}`,
+    url: `${tls === undefined ? "http" : "https"}://${shownHost}:${server.port}`,
     stop: async () => {
       prober.stop();
       await server.stop(true);

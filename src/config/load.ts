@@ -8,7 +8,7 @@ import { checkClientAuth } from "./client-auth.ts";
 import { readDocument } from "./document.ts";
 import { parseListen } from "./listen.ts";
 import { formatProblem, type Problem, sortByPosition } from "./messages.ts";
-import type { GatewayConfig } from "./model.ts";
+import type { GatewayConfig, TlsSpec } from "./model.ts";
 import { checkGovernance, resolveGovernanceSecrets } from "./governance.ts";
 import { checkNames } from "./names.ts";
 import { unknownFrom } from "./placeholders.ts";
@@ -17,6 +17,7 @@ import { mergeProviders } from "./providers.ts";
 import { DEFAULT_LISTEN, OperatorConfigSchema } from "./schema.ts";
 import { defaultFileMode, defaultReadFile, resolveSecrets } from "./secrets.ts";
 import { buildSnapshot } from "./snapshot.ts";
+import { readTls } from "./tls-files.ts";
 
 export { locateCatalog, locateConfigFile } from "./locate.ts";
 
@@ -83,6 +84,7 @@ export function loadConfig(input: LoadInput): LoadResult {
   let keys: ReadonlyMap<string, string> = new Map();
   let clientTokens: readonly string[] = op.auth.client_tokens;
   let govSecrets: { adminToken?: string; storeUrl?: string } = {};
+  let tlsFiles: { tls?: TlsSpec; adminTls?: TlsSpec; caPems?: ReadonlyMap<string, string> } = {};
   if (!validateOnly) {
     const io = {
       env: input.env,
@@ -91,15 +93,19 @@ export function loadConfig(input: LoadInput): LoadResult {
     };
     const secrets = resolveSecrets(op, merged.providers, io);
     const g = resolveGovernanceSecrets(op, io);
+    const tlsProblems: Problem[] = [];
+    const tls = readTls(["tls"], op.tls, io, tlsProblems);
+    const adminTls = readTls(["admin", "tls"], op.admin?.tls, io, tlsProblems);
+    tlsFiles = { ...(tls === undefined ? {} : { tls }), ...(adminTls === undefined ? {} : { adminTls }), caPems: secrets.caPems };
     warnings.push(...lines(secrets.warnings));
-    const secretProblems = [...secrets.problems, ...g.problems];
+    const secretProblems = [...secrets.problems, ...g.problems, ...tlsProblems];
     if (secretProblems.length > 0) return { ok: false, errors: lines(secretProblems), warnings, notes };
     keys = secrets.keys;
     clientTokens = secrets.clientTokens;
     govSecrets = { ...(g.adminToken === undefined ? {} : { adminToken: g.adminToken }), ...(g.storeUrl === undefined ? {} : { storeUrl: g.storeUrl }) };
   }
 
-  const config = buildSnapshot({ op, listen, providers: merged.providers, keys, clientTokens, ...govSecrets });
+  const config = buildSnapshot({ op, listen, providers: merged.providers, keys, clientTokens, ...govSecrets, ...tlsFiles });
   const counts = {
     providers: Object.keys(config.providers).length,
     models: Object.keys(config.models).length,

@@ -28,6 +28,8 @@ export interface ProviderSpec {
   readonly allowPrivateNetwork: boolean;
   readonly allowMetadataHosts: boolean;
   readonly caFile: string | undefined;
+  /** The `ca_file` contents: extra PEM roots trusted for this upstream, on top of the public ones (platform.md §4.1). */
+  readonly caPem: string | undefined;
   /** Active health probing for this provider's lanes (reliability.md §10); the global `health` when unset. */
   readonly health: HealthSpec;
   /** Dated list prices by upstream model (spec README platform decision 4); a `rate_card` entry wins. */

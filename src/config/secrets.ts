@@ -5,6 +5,7 @@ import type { EnvMap } from "./env.ts";
 import { type Problem, problem } from "./messages.ts";
 import type { MergedProvider } from "./providers.ts";
 import type { OperatorConfig } from "./schema.ts";
+import { readCaFile } from "./tls-files.ts";
 
 export interface SecretIO {
   readonly env: EnvMap;
@@ -27,6 +28,8 @@ export interface Secrets {
   /** Provider name → key; absent when keyless or empty (warned). */
   readonly keys: ReadonlyMap<string, string>;
   readonly clientTokens: readonly string[];
+  /** Provider name → extra upstream roots (PEM) from `ca_file`. */
+  readonly caPems: ReadonlyMap<string, string>;
   readonly problems: Problem[];
   readonly warnings: Problem[];
 }
@@ -37,7 +40,8 @@ const SHARED_READ = 0o044;
 export function resolveSecrets(op: OperatorConfig, providers: readonly MergedProvider[], io: SecretIO): Secrets {
   const keys = new Map<string, string>();
   const clientTokens = [...op.auth.client_tokens];
-  const out: Secrets = { keys, clientTokens, problems: [], warnings: [] };
+  const caPems = new Map<string, string>();
+  const out: Secrets = { keys, clientTokens, caPems, problems: [], warnings: [] };
   const read = (at: (string | number)[], path: string): string | undefined => {
     try {
       const text = io.readFile(path);
@@ -67,8 +71,11 @@ export function resolveSecrets(op: OperatorConfig, providers: readonly MergedPro
       if (key === "") out.warnings.push(problem(["providers", p.name, "api_key_file"], `${p.apiKeyFile} is empty; requests to this provider will fail upstream auth`));
     }
     if (key !== undefined && key !== "") keys.set(p.name, key);
-    // ca_file is a TLS file: unreadable is fatal (§1.6); parsing the PEM is the upstream client's job.
-    if (p.caFile !== undefined) read(["providers", p.name, "ca_file"], p.caFile);
+    // ca_file is a TLS file: unreadable or unparseable is fatal (§1.6).
+    if (p.caFile !== undefined) {
+      const pem = readCaFile(io, ["providers", p.name, "ca_file"], p.caFile, out.problems);
+      if (pem !== undefined) caPems.set(p.name, pem);
+    }
   }
 
   const file = op.auth.client_tokens_file;

@@ -11,6 +11,7 @@ export interface SnapshotInput {
   readonly listen: ListenSpec;
   readonly providers: readonly MergedProvider[];
   readonly keys: ReadonlyMap<string, string>;
+  readonly caPems?: ReadonlyMap<string, string>;
   readonly clientTokens: readonly string[];
   /** Read by the secrets stage; undefined without `tls` (and under --validate). */
   readonly tls?: TlsSpec;
@@ -35,6 +36,7 @@ export function buildSnapshot(s: SnapshotInput): GatewayConfig {
     allowPrivateNetwork: p.allowPrivateNetwork,
     allowMetadataHosts: p.allowMetadataHosts,
     caFile: p.caFile,
+    caPem: s.caPems?.get(p.name),
     health: resolveHealth(Object.hasOwn(op.providers, p.name) ? op.providers[p.name]?.health : undefined, health),
     pricing: p.pricing === undefined ? undefined : {
       asOf: p.pricing.as_of,

@@ -1,5 +1,6 @@
 // Sends one request to a lane: egress URL, built headers, the lane's credential (SigV4 for Bedrock), no redirects
 // followed (platform.md §4.2), upstream wait timed for Server-Timing. Outcomes are values.
+import { rootCertificates } from "node:tls";
 import type { GatewayError } from "../ir/errors.ts";
 import type { CredentialStyle, Operation } from "../proto/types.ts";
 import type { Lane } from "../route/lanes.ts";
@@ -46,6 +47,18 @@ export function egressUrl(lane: Lane, op: Operation, stream: boolean): URL {
     byOp.set(key, url = new URL(lane.provider.baseUrl + path));
   }
   return url;
+}
+
+/** Per provider with a `ca_file`: the public roots plus its own (platform.md §4.1: ca_file adds, never replaces). */
+const trust = new WeakMap<Lane["provider"], { readonly ca: string[] }>();
+
+/** Undefined (Bun's default verification) unless the provider names extra roots; verification is never skipped. */
+function upstreamTls(lane: Lane): { readonly ca: string[] } | undefined {
+  const pem = lane.provider.caPem;
+  if (pem === undefined) return undefined;
+  let t = trust.get(lane.provider);
+  if (t === undefined) trust.set(lane.provider, t = { ca: [...rootCertificates, pem] });
+  return t;
 }
 
 type Credentials = Record<string, string>;
@@ -98,7 +111,10 @@ export async function send(rt: Runtime, a: SendInput): Promise<SendOutcome> {
   const started = Bun.nanoseconds();
   let res: Response;
   try {
-    res = await rt.fetch(url, { method: "POST", headers, body: a.body, redirect: "manual", decompress: false, signal: a.signal });
+    const tls = upstreamTls(lane);
+    res = await rt.fetch(url, tls === undefined
+      ? { method: "POST", headers, body: a.body, redirect: "manual", decompress: false, signal: a.signal }
+      : { method: "POST", headers, body: a.body, redirect: "manual", decompress: false, signal: a.signal, tls });
   } catch (e) {
     a.timing.upstreamNs += Bun.nanoseconds() - started;
     if (a.signal.aborted) return { kind: "client_gone" };

@@ -76,6 +76,7 @@ export function mockedConfig(base: GatewayConfig, mockUrl: string, tag: string):
       apiKey: p.auth === "none" ? undefined : DUMMY_KEY,
       allowPrivateNetwork: true,
       caFile: undefined,
+      caPem: undefined,
       health: { ...p.health, mode: "none" },
     };
   }

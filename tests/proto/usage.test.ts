@@ -7,11 +7,13 @@ import { protocol } from "../../src/proto/registry.ts";
 
 const ctx = { ids: randomIds, now: () => 0, model: "m", includeUsage: true, reasoningContent: false };
 
-describe.each(PROTOCOL_NAMES.map((p) => [p]))("%s responseUsage", (name) => {
-  const { codec } = protocol(name);
+describe.each(PROTOCOL_NAMES.map((p) => [p] as const))("%s responseUsage", (name) => {
+  const found = protocol(name).codec;
+  if (found === undefined) throw new Error(`${name} has no codec`);
+  const codec = found;
   test("reads back what the writer wrote, and the reader agrees", () => {
     const usage = { input: 1200, output: 345 };
-    const body = codec.writeResponse({ content: [{ type: "text", text: "hi" }], stopReason: "end_turn", usage, logprobs: [] }, ctx, new Ledger());
+    const body = codec.writeResponse({ content: [{ kind: "text", text: "hi" }], stopReason: "end_turn", usage, logprobs: [] }, ctx, new Ledger());
     expect(codec.responseUsage(body)).toEqual(codec.readResponse(body, new Ledger()).usage);
     expect(codec.responseUsage(body)?.output).toBe(345);
   });
