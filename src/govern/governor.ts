@@ -5,6 +5,7 @@
 import type { GovernanceSpec } from "../config/model.ts";
 import type { GatewayError } from "../ir/errors.ts";
 import type { Logger } from "../observe/log.ts";
+import { timers } from "../route/timers.ts";
 import { hashSecret } from "./keys.ts";
 import type { AdmitResult, GovernanceStore, KeyRecord } from "./store/types.ts";
 
@@ -48,16 +49,64 @@ interface CachedKey {
 /** Bounds the per-instance key cache; a flood of unknown secrets evicts oldest-first instead of growing. */
 const KEY_CACHE_MAX = 10_000;
 
+/**
+ * A store that accepts connections but never answers must not hold requests: admission gives up after this long and
+ * is treated as a store error (`budget_on_store_error` decides). Far above a healthy round trip (tens of µs).
+ */
+export const ADMIT_TIMEOUT_MS = 2_000;
+
+/** Runs `fn` after `ms` unless cancelled; injectable so the timeout is testable without waiting. */
+export type Schedule = (ms: number, fn: () => void) => { cancel(): void };
+const onWheel: Schedule = (ms, fn) => timers.schedule(ms, fn);
+
+class AdmitTimeout extends Error {
+  override readonly name = "AdmitTimeout";
+}
+
+export interface GovernorOptions {
+  readonly schedule?: Schedule;
+  readonly admitTimeoutMs?: number;
+}
+
 export class Governor {
   private readonly cache = new Map<string, CachedKey>();
   private readonly inflight = new Map<string, Promise<KeyRecord | undefined>>();
+
+  private readonly schedule: Schedule;
+  private readonly admitTimeoutMs: number;
+  private reconcileTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     readonly spec: GovernanceSpec,
     readonly store: GovernanceStore,
     private readonly nowMs: () => number,
     private readonly log: Logger,
-  ) {}
+    opts: GovernorOptions = {},
+  ) {
+    this.schedule = opts.schedule ?? onWheel;
+    this.admitTimeoutMs = opts.admitTimeoutMs ?? ADMIT_TIMEOUT_MS;
+  }
+
+  /**
+   * Releases reservations whose lease ended (a crashed instance's leftovers) now and then every `everyMs`; every
+   * instance runs it, the stores make it safe to race.
+   */
+  startReconciling(everyMs = 60_000): void {
+    const run = () => {
+      this.store.reconcile(this.nowMs()).then(
+        (n) => { if (n > 0) this.log.info("governance reservations released", { count: n }); },
+        (e: unknown) => this.log.warn("governance store error", { op: "reconcile", error: e instanceof Error ? e.name : "unknown" }),
+      );
+    };
+    run();
+    this.reconcileTimer = setInterval(run, everyMs);
+    this.reconcileTimer.unref?.();
+  }
+
+  async close(): Promise<void> {
+    if (this.reconcileTimer !== undefined) clearInterval(this.reconcileTimer);
+    await this.store.close();
+  }
 
   /**
    * The key a presented secret names, if it is usable now. Hits and misses are cached for `key_cache_ms`, so a
@@ -126,7 +175,7 @@ export class Governor {
     };
     let result: AdmitResult;
     try {
-      result = await this.store.admit({
+      const admitted = this.store.admit({
         keyId: key.id,
         reservationId,
         now,
@@ -136,6 +185,13 @@ export class Governor {
         reserveTokens: a.reserveTokens,
         leaseUntil: now + this.spec.reservationLeaseSecs * 1000,
       });
+      let timer: { cancel(): void } | undefined;
+      const timedOut = new Promise<never>((_, reject) => { timer = this.schedule(this.admitTimeoutMs, () => reject(new AdmitTimeout())); });
+      try {
+        result = await Promise.race([admitted, timedOut]);
+      } finally {
+        timer?.cancel();
+      }
     } catch (e) {
       this.log.warn("governance store error", { op: "admit", key: key.id, error: e instanceof Error ? e.name : "unknown" });
       if (this.spec.onStoreError === "deny") return { ok: false, error: OVER_BUDGET, reason: "store error, budget_on_store_error: deny" };
