@@ -7,8 +7,19 @@ const DROPPED_FROM_UPSTREAM = [
   "transfer-encoding", "upgrade", "set-cookie", "content-length", "alt-svc", "via", "server", "date",
 ] as const;
 
-/** Deletes the dropped names in place; one native call each costs less than filtering every header in JS. */
+/**
+ * Deletes the dropped names in place; one native call each costs less than filtering every header in JS. Headers the
+ * upstream names in `Connection` are hop-by-hop too (RFC 9110 §7.6.1), so they go as well; that list is read only when
+ * the header is there.
+ */
 export function stripUpstreamHeaders(headers: Headers): void {
+  const connection = headers.get("connection");
+  if (connection !== null) {
+    for (const token of connection.split(",")) {
+      const name = token.trim().toLowerCase();
+      if (name !== "") headers.delete(name);
+    }
+  }
   for (const name of DROPPED_FROM_UPSTREAM) headers.delete(name);
 }
 
