@@ -22,8 +22,37 @@ export class Ledger {
     return this.seen.size === 0;
   }
 
-  /** The `x-busbar-dropped` header value. */
+  /**
+   * The `x-busbar-dropped` header value. Field names come from the caller's JSON, so anything a header cannot carry
+   * (non-ASCII, controls, the `,` separator, `%` itself) is percent-encoded as UTF-8, and the list is cut at
+   * HEADER_MAX bytes with a count of the rest (a caller can send any number of unknown fields).
+   */
   header(): string {
-    return [...this.seen.keys()].join(",");
+    let out = "";
+    let shown = 0;
+    for (const field of this.seen.keys()) {
+      const safe = headerSafe(field);
+      if (out.length + safe.length + 1 > HEADER_MAX) break;
+      out += (shown === 0 ? "" : ",") + safe;
+      shown++;
+    }
+    const rest = this.seen.size - shown;
+    return rest === 0 ? out : `${out}${shown === 0 ? "" : ","}...(${rest} more)`;
   }
+}
+
+/** Bounds `x-busbar-dropped`: servers commonly refuse header blocks over 8–16 KiB. */
+export const HEADER_MAX = 2048;
+
+const PLAIN = /^[\x21-\x24\x26-\x2b\x2d-\x7e]*$/;
+
+function headerSafe(field: string): string {
+  if (PLAIN.test(field)) return field;
+  let out = "";
+  for (const ch of field) {
+    const c = ch.codePointAt(0) ?? 0;
+    if (c >= 0x21 && c <= 0x7e && ch !== "," && ch !== "%") out += ch;
+    else for (const b of Buffer.from(ch.length === 1 && c >= 0xd800 && c <= 0xdfff ? "\ufffd" : ch, "utf8")) out += `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
 }

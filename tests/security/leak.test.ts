@@ -138,7 +138,7 @@ function calls(pool: (p: string) => string, auth: (p: string) => Record<string, 
 
 /** The caller's usual carrier per SDK: Bearer, x-api-key (Anthropic), x-goog-api-key (Gemini). */
 function carrier(token: string): (p: string) => Record<string, string> {
-  return (p) => p === "anthropic" ? { "x-api-key": token } : p === "gemini" ? { "x-goog-api-key": token } : { authorization: `Bearer ${token}` };
+  return (p): Record<string, string> => p === "anthropic" ? { "x-api-key": token } : p === "gemini" ? { "x-goog-api-key": token } : { authorization: `Bearer ${token}` };
 }
 
 async function run(c: Call): Promise<number> {
