@@ -1,6 +1,7 @@
 // The built runtime: everything a request needs, made once from a config snapshot and passed down (no singletons).
 import { ClientAuth } from "./auth/index.ts";
 import type { GatewayConfig } from "./config/model.ts";
+import type { Governor } from "./govern/governor.ts";
 import { type IdMinter, randomIds } from "./ir/ids.ts";
 import { SignatureStash } from "./ir/stash.ts";
 import { type Logger, silentLogger } from "./observe/log.ts";
@@ -27,6 +28,8 @@ export interface Runtime {
   readonly log: Logger;
   /** Gemini function-call signatures kept for callers that cannot carry them (spec README D1). */
   readonly signatureStash: SignatureStash;
+  /** Virtual keys, budgets and limits (platform.md §3); undefined when governance is off. */
+  readonly governor: Governor | undefined;
 }
 
 /** Stash bounds: Gemini signatures run to a few KB, so 10 000 entries stay within tens of MB. */
@@ -39,6 +42,8 @@ export interface RuntimeOptions {
   readonly fetch?: FetchFn;
   readonly lookup?: LookupFn;
   readonly log?: Logger;
+  /** Built by the caller from an opened store (opening one is async and may fail: main.ts reports it). */
+  readonly governor?: Governor;
   /** Cooldown jitter (reliability.md §7); tests inject zero or a seeded source (I5). */
   readonly jitter?: Jitter;
 }
@@ -61,5 +66,6 @@ export function buildRuntime(config: GatewayConfig, opts: RuntimeOptions = {}): 
     fetch: opts.fetch ?? fetch,
     lookup: opts.lookup ?? systemLookup,
     log: opts.log ?? silentLogger,
+    governor: opts.governor,
   };
 }
