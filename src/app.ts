@@ -1,5 +1,6 @@
 // The HTTP surface: every route busbar answers, and nothing else (STYLE: only app.ts knows the routes).
 import { Hono, type Context } from "hono";
+import type { GatewayError } from "./ir/errors.ts";
 import type { Runtime } from "./runtime.ts";
 import { requestIdFrom, serverTiming, type RequestContext } from "./ingress/context.ts";
 import { dialectOfPath, discoveryDialect } from "./ingress/dialect.ts";
@@ -7,9 +8,11 @@ import { getModel, listModels } from "./ingress/discovery.ts";
 import { laneUsable, statsView } from "./observe/stats.ts";
 import { handleGenerate, type IngressRoute } from "./ingress/generate.ts";
 import { decodeOnce, parseBedrockModel, parseGeminiRoute, queryParam, rawPath } from "./ingress/paths.ts";
+import { type ConnTimer, Edge } from "./ingress/limits.ts";
 import { authFailureResponse, errorResponse } from "./ingress/respond.ts";
 
-type Env = { Variables: { ctx: RequestContext } };
+/** Bindings: the Bun server, passed as `app.fetch(req, server)` (serve.ts); absent when a test calls the app. */
+type Env = { Bindings: Partial<ConnTimer>; Variables: { ctx: RequestContext } };
 type Handler = (c: Context<Env>) => Response | Promise<Response>;
 
 const METHODS = ["GET", "POST"] as const;
@@ -30,21 +33,48 @@ const STATIC_POSTS: readonly (readonly [readonly string[], IngressRoute])[] = [
 
 type Admission = { readonly ok: true; readonly ctx: RequestContext } | { readonly ok: false; readonly res: Response };
 
-/** Client auth runs before routing, so an unknown path with a bad token is a 401, as the vendor's would be. */
-function admit(rt: Runtime, req: Request, knownPath?: string): Admission {
+const OVERLOADED = {
+  kind: "overloaded",
+  message: "The gateway is handling too many requests at once; retry shortly.",
+  retryAfter: 1,
+} as const satisfies GatewayError;
+
+/**
+ * The inbound cap first (platform.md §4.3: before the body, and before hashing a token), then client auth, before
+ * routing, so an unknown path with a bad token is a 401, as the vendor's would be. An admitted request holds its
+ * place until `finish`.
+ */
+function admit(rt: Runtime, edge: Edge, req: Request, server: ConnTimer | undefined, knownPath?: string): Admission {
   const timing = { startNs: Bun.nanoseconds(), upstreamNs: 0 };
   const requestId = requestIdFrom(req.headers);
   // The native router knows the path; building `req.url` costs a string copy per request.
   const path = knownPath ?? rawPath(req.url);
+  const inflight = edge.admit(req, server);
+  if (inflight === undefined) {
+    rt.log.warn("inbound cap reached; request shed", { request_id: requestId, max_inbound_concurrent: edge.gate.max, path });
+    const res = errorResponse(dialectOfPath(req.method, path, req.headers), OVERLOADED, requestId);
+    stamp(rt, res, timing);
+    return { ok: false, res };
+  }
   const geminiKey = path.startsWith("/v1beta/") || path.startsWith("/v1/models/") ? queryParam(req.url, "key") : undefined;
   const decision = rt.auth.check(req.headers, geminiKey);
   if (!decision.ok) {
+    inflight.end();
     rt.log.info("client auth rejected", { request_id: requestId, reason: decision.reason, path });
     const res = authFailureResponse(dialectOfPath(req.method, path, req.headers), requestId);
     stamp(rt, res, timing);
     return { ok: false, res };
   }
-  return { ok: true, ctx: { requestId, passthrough: decision.passthrough, timing } };
+  return { ok: true, ctx: { requestId, passthrough: decision.passthrough, timing, inflight } };
+}
+
+function isConnTimer(env: Partial<ConnTimer> | undefined): env is ConnTimer {
+  return typeof env?.timeout === "function";
+}
+
+/** The response is in hand: a whole body is delivered now; a stream ends its own hold (route/failover.ts). */
+function finish(ctx: RequestContext): void {
+  if (!ctx.inflight.deferred) ctx.inflight.end();
 }
 
 /** Fixed when the response headers are ready, so a stream's value excludes its body (platform.md §5.5). */
@@ -59,7 +89,7 @@ function internalError(rt: Runtime, req: Request, err: Error, requestId: string)
     { kind: "server_error", message: "The gateway hit an internal error handling this request." }, requestId);
 }
 
-export type NativeRoutes = Record<string, { POST: (req: Request) => Promise<Response> }>;
+export type NativeRoutes = Record<string, { POST: (req: Request, server?: ConnTimer) => Promise<Response> }>;
 
 /**
  * `STATIC_POSTS` for `Bun.serve({ routes })`: the same edge and handlers as the Hono app below, minus Hono's
@@ -68,17 +98,17 @@ export type NativeRoutes = Record<string, { POST: (req: Request) => Promise<Resp
  * only these exact raw paths with POST; everything else (other methods, a trailing slash, percent-escapes,
  * dot segments) falls through to the Hono app, which answers as before.
  */
-export function nativeRoutes(rt: Runtime): NativeRoutes {
+export function nativeRoutes(rt: Runtime, edge = new Edge(rt.config.limits)): NativeRoutes {
   const routes: NativeRoutes = {};
   for (const [paths, route] of STATIC_POSTS) {
-    for (const p of paths) routes[p] = { POST: nativePost(rt, route, p) };
+    for (const p of paths) routes[p] = { POST: nativePost(rt, edge, route, p) };
   }
   return routes;
 }
 
-function nativePost(rt: Runtime, route: IngressRoute, path: string): (req: Request) => Promise<Response> {
-  return async (req) => {
-    const a = admit(rt, req, path);
+function nativePost(rt: Runtime, edge: Edge, route: IngressRoute, path: string): NativeRoutes[string]["POST"] {
+  return async (req, server) => {
+    const a = admit(rt, edge, req, server, path);
     if (!a.ok) return a.res;
     let res: Response;
     try {
@@ -86,13 +116,16 @@ function nativePost(rt: Runtime, route: IngressRoute, path: string): (req: Reque
     } catch (e) {
       if (!(e instanceof Error)) throw e; // as in Hono: only Errors reach the error handler
       res = internalError(rt, req, e, a.ctx.requestId);
+    } finally {
+      finish(a.ctx);
     }
     stamp(rt, res, a.ctx.timing);
     return res;
   };
 }
 
-export function createApp(rt: Runtime): Hono<Env> {
+/** `edge` is shared with `nativeRoutes` on one listener, so both count against one inbound cap. */
+export function createApp(rt: Runtime, edge = new Edge(rt.config.limits)): Hono<Env> {
   const app = new Hono<Env>();
 
   /** Registers a route, plus a 405 in the path's dialect for every other method on it (protocols.md §2.1). */
@@ -114,10 +147,14 @@ export function createApp(rt: Runtime): Hono<Env> {
   });
 
   app.use("*", async (c, next) => {
-    const a = admit(rt, c.req.raw);
+    const a = admit(rt, edge, c.req.raw, isConnTimer(c.env) ? c.env : undefined);
     if (!a.ok) return a.res;
     c.set("ctx", a.ctx);
-    await next();
+    try {
+      await next();
+    } finally {
+      finish(a.ctx);
+    }
     stamp(rt, c.res, a.ctx.timing);
   });
 

@@ -1,5 +1,6 @@
 // Per-request context minted at the edge.
 import { randomUUID } from "node:crypto";
+import type { Inflight } from "./limits.ts";
 
 export interface RequestContext {
   readonly requestId: string;
@@ -7,6 +8,8 @@ export interface RequestContext {
   readonly passthrough: string | undefined;
   /** `Bun.nanoseconds()` at receipt, and time spent awaiting upstream headers (platform.md §5.5). */
   readonly timing: { readonly startNs: number; upstreamNs: number };
+  /** Its place under `max_inbound_concurrent` and its connection timer, until the response is delivered. */
+  readonly inflight: Inflight;
 }
 
 /** Server-Timing's busbar `dur`: handling time minus upstream wait, in ms with 3 decimals (platform.md §5.5). */

@@ -65,8 +65,14 @@ export async function handleGenerate(rt: Runtime, req: Request, route: IngressRo
     return res;
   };
 
-  const body = await readJsonBody(req, rt.config.limits.maxBodyBytes);
-  if (!body.ok) return fail(body.error);
+  ctx.inflight.bodyStarts();
+  const body = await readJsonBody(req, rt.config.limits);
+  if (!body.ok) {
+    // Byte counts only: never the body, nor the parser's message, which can quote it (platform.md §4.4).
+    rt.log.info("request body refused", { request_id: ctx.requestId, kind: body.error.kind, bytes: body.bytes });
+    return fail(body.error);
+  }
+  ctx.inflight.bodyRead();
 
   let name = route.name ?? route.adHoc?.model;
   if (name === undefined) {
@@ -97,6 +103,7 @@ export async function handleGenerate(rt: Runtime, req: Request, route: IngressRo
     timing: ctx.timing,
     clientSignal: req.signal,
     serves: servesRoute,
+    delivery: ctx.inflight,
   });
   if ("gone" in served) return new Response(null, { status: 499 });
   if ("res" in served) return served.res;

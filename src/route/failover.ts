@@ -27,6 +27,11 @@ export interface ServeInput {
   readonly clientSignal: AbortSignal;
   /** The member's lane can serve this request (natively or by translation). */
   readonly serves: (lane: Lane) => boolean;
+  /**
+   * Told when a served body is still streaming at hand-over (`deferred`), then `end()` when it is delivered or
+   * cancelled: the edge holds the request's inbound place and connection timer until then (platform.md §4.3).
+   */
+  readonly delivery?: { deferred: boolean; end(): void };
 }
 
 /** The loop's answer: a response to send, or the client left (nothing to send). */
@@ -124,10 +129,12 @@ async function dispatch(rt: Runtime, s: ServeInput, st: LoopState, req: RequestE
   st.tried.push(lane);
   pool.counters.attempts++;
   let released = false;
+  let delivering = false;
   const release = () => {
     if (released) return;
     released = true;
     lane.state.permits.release();
+    if (delivering) s.delivery?.end();
   };
   const abort = new AttemptAbort();
   req.attach(abort);
@@ -155,7 +162,11 @@ async function dispatch(rt: Runtime, s: ServeInput, st: LoopState, req: RequestE
     req.current = undefined;
   }
   if (outcome.kind !== "skip") st.attempted = true;
-  if (outcome.kind === "served") return { res: outcome.res };
+  if (outcome.kind === "served") {
+    // Released already: the body was whole. Otherwise a stream is still flowing and its release ends the delivery.
+    if (!released && s.delivery !== undefined) delivering = s.delivery.deferred = true;
+    return { res: outcome.res };
+  }
 
   // Not served: the attempt ended before commit, so the permit and the budget unit come back (§3).
   abort.fire("done");

@@ -1,4 +1,5 @@
 // platform.md §1.1, §1.8, CFG-01: the embedded catalog, replacement by path, operator overrides.
+import { readFileSync } from "node:fs";
 import { describe, expect, test } from "bun:test";
 import { embeddedCatalogText, parseCatalog } from "../../src/config/catalog.ts";
 import { errorsOf, load, MINIMAL, TEST_CATALOG } from "./helpers.ts";
@@ -33,12 +34,15 @@ describe("catalog", () => {
     ]);
   });
 
+  // ca_file must hold a parseable certificate (its key was thrown away when it was made).
+  const FIXTURE_CA = readFileSync(new URL("../fixtures/test-ca.pem", import.meta.url), "utf8");
+
   test("operator fields override the row field by field", () => {
     const r = load(`providers:
   openai: { api_key_env: OPENAI_KEY, base_url: "https://proxy.example.com/openai/", auth: api-key, path: /v1/chat, region: eu, ca_file: /ca.pem }
 models:
   gpt: { provider: openai }
-`, { catalogText: TEST_CATALOG, readFile: () => "PEM" });
+`, { catalogText: TEST_CATALOG, readFile: () => FIXTURE_CA });
     const p = r.ok ? r.config.providers.openai : undefined;
     expect(p && { protocol: p.protocol, baseUrl: p.baseUrl, auth: p.auth, path: p.path, region: p.region, caFile: p.caFile }).toEqual({
       protocol: "openai", baseUrl: "https://proxy.example.com/openai", auth: "api-key", path: "/v1/chat", region: "eu", caFile: "/ca.pem",
