@@ -82,7 +82,9 @@ export async function handleGenerate(rt: Runtime, req: Request, route: IngressRo
     }
     name = m;
   }
-  const stream = route.stream ?? body.json["stream"] === true;
+  // Only generation streams: `stream: true` on count_tokens or embeddings is ignored, as the vendors do, rather than
+  // waiting for an event stream the upstream will never send (found by tests/security/fuzz-ingress.test.ts).
+  const stream = route.op === "generate" && (route.stream ?? body.json["stream"] === true);
 
   const resolved = resolve(rt, route, name);
   if (resolved.kind === "unknown") return fail(notFound(route, name));

@@ -156,7 +156,9 @@ async function dispatch(rt: Runtime, s: ServeInput, st: LoopState, req: RequestE
       },
     });
   } catch (e) {
-    outcome = { kind: "transient", cls: "network", reason: "connect" };
+    // A throw here is busbar's own bug (the upstream's faults are outcomes), and a client can often repeat it at will:
+    // it must not count against the lane or trip its breaker. The caller gets its dialect's 500; no failover.
+    outcome = { kind: "invalid", reply: { error: { kind: "server_error", message: "The gateway hit an internal error handling this request." } } };
     rt.log.error("attempt failed unexpectedly", { lane: lane.name, error: e instanceof Error ? e.name : "unknown", request_id: s.requestId });
   } finally {
     req.current = undefined;
