@@ -7,6 +7,8 @@ import { dialectOfPath, discoveryDialect } from "./ingress/dialect.ts";
 import { getModel, listModels } from "./ingress/discovery.ts";
 import { laneUsable, statsView } from "./observe/stats.ts";
 import { handleGenerate, type IngressRoute } from "./ingress/generate.ts";
+import { authenticateGoverned } from "./ingress/governed.ts";
+import type { Governor } from "./govern/governor.ts";
 import { decodeOnce, parseBedrockModel, parseGeminiRoute, queryParam, rawPath } from "./ingress/paths.ts";
 import { type ConnTimer, Edge } from "./ingress/limits.ts";
 import { authFailureResponse, errorResponse } from "./ingress/respond.ts";
@@ -31,7 +33,24 @@ const STATIC_POSTS: readonly (readonly [readonly string[], IngressRoute])[] = [
   [["/v2/chat"], { protocol: "cohere", op: "generate" }],
 ];
 
-type Admission = { readonly ok: true; readonly ctx: RequestContext } | { readonly ok: false; readonly res: Response };
+type Admission =
+  | { readonly ok: true; readonly ctx: RequestContext; /** governance on: the Gemini `?key=`, for the key lookup */ readonly geminiKey?: string | undefined }
+  | { readonly ok: false; readonly res: Response };
+
+/** Governance on: the request's virtual key, or the same reason-agnostic 401 as static auth (platform.md §2). */
+async function admitGoverned(rt: Runtime, governor: Governor, req: Request, a: Admission & { ok: true }): Promise<Admission> {
+  const g = await authenticateGoverned(governor, req.headers, a.geminiKey);
+  if (g.ok) {
+    a.ctx.caller = g.caller;
+    return a;
+  }
+  a.ctx.inflight.end();
+  const path = rawPath(req.url);
+  rt.log.info("client auth rejected", { request_id: a.ctx.requestId, reason: g.reason, path });
+  const res = authFailureResponse(dialectOfPath(req.method, path, req.headers), a.ctx.requestId);
+  stamp(rt, res, a.ctx.timing);
+  return { ok: false, res };
+}
 
 const OVERLOADED = {
   kind: "overloaded",
@@ -57,6 +76,8 @@ function admit(rt: Runtime, edge: Edge, req: Request, server: ConnTimer | undefi
     return { ok: false, res };
   }
   const geminiKey = path.startsWith("/v1beta/") || path.startsWith("/v1/models/") ? queryParam(req.url, "key") : undefined;
+  // Governance on: the virtual key is looked up asynchronously by `admitGoverned` (static tokens are ignored, §2).
+  if (rt.governor !== undefined) return { ok: true, ctx: { requestId, passthrough: undefined, timing, inflight }, geminiKey };
   const decision = rt.auth.check(req.headers, geminiKey);
   if (!decision.ok) {
     inflight.end();
@@ -108,7 +129,8 @@ export function nativeRoutes(rt: Runtime, edge = new Edge(rt.config.limits)): Na
 
 function nativePost(rt: Runtime, edge: Edge, route: IngressRoute, path: string): NativeRoutes[string]["POST"] {
   return async (req, server) => {
-    const a = admit(rt, edge, req, server, path);
+    let a = admit(rt, edge, req, server, path);
+    if (a.ok && rt.governor !== undefined) a = await admitGoverned(rt, rt.governor, req, a);
     if (!a.ok) return a.res;
     let res: Response;
     try {
@@ -147,7 +169,8 @@ export function createApp(rt: Runtime, edge = new Edge(rt.config.limits)): Hono<
   });
 
   app.use("*", async (c, next) => {
-    const a = admit(rt, edge, c.req.raw, isConnTimer(c.env) ? c.env : undefined);
+    let a = admit(rt, edge, c.req.raw, isConnTimer(c.env) ? c.env : undefined);
+    if (a.ok && rt.governor !== undefined) a = await admitGoverned(rt, rt.governor, c.req.raw, a);
     if (!a.ok) return a.res;
     c.set("ctx", a.ctx);
     try {

@@ -9,6 +9,9 @@ import { effectiveBlocklist, metadataPolicy } from "./config/metadata.ts";
 import { runPrintBlocklist } from "./config/print-blocklist.ts";
 import { runValidate } from "./config/validate.ts";
 import { insecureTlsEnv } from "./transport-env.ts";
+import { listenAdmin, type AdminListening } from "./admin/serve.ts";
+import { Governor } from "./govern/governor.ts";
+import { openStore } from "./govern/store/index.ts";
 import { jsonLogger, parseLogLevel, type Logger } from "./observe/log.ts";
 import { buildRuntime } from "./runtime.ts";
 import { listen } from "./serve.ts";
@@ -58,7 +61,23 @@ async function serve(configFlag: string | undefined, providersFlag: string | und
   // platform.md §5.6 `metadata protection`; the §1.6 warning above already named the key when it is off.
   if (loaded.config.security.allowAllMetadata) log.warn("metadata protection DISABLED", { hosts_blocked: 0 });
   else log.info("metadata protection", { hosts_blocked: effectiveBlocklist(metadataPolicy(loaded.config.security)).hosts.length });
-  const rt = buildRuntime(loaded.config, { log });
+  const config = loaded.config;
+  let governor: Governor | undefined;
+  if (config.governance.enabled) {
+    const spec = config.governance.store;
+    try {
+      governor = new Governor(config.governance, await openStore(spec), Date.now, log);
+    } catch (e) {
+      // The store URL may carry a password: never print it, even inside the driver's message.
+      const url = "url" in spec ? spec.url : undefined;
+      const msg = e instanceof Error ? e.message : String(e);
+      console.error(`cannot open the governance store (${spec.kind}): ${url === undefined ? msg : msg.split(url).join("<url_env>")}`);
+      return 1;
+    }
+    governor.startReconciling();
+    log.info("governance store ready", { kind: spec.kind });
+  }
+  const rt = buildRuntime(config, { log, ...(governor === undefined ? {} : { governor }) });
   let gateway;
   try {
     gateway = listen(rt);
@@ -70,9 +89,27 @@ async function serve(configFlag: string | undefined, providersFlag: string | und
     url: gateway.url, tls: rt.config.tls !== undefined, mtls: rt.config.tls?.clientCa !== undefined,
     version: buildInfo().version, pools: loaded.counts.pools, models: loaded.counts.models,
   });
+  let admin: AdminListening | undefined;
+  if (config.admin !== undefined) {
+    try {
+      admin = listenAdmin(config.admin, {
+        governor, log, nowMs: Date.now, startedAt: Date.now(), configVersion: () => 1,
+        routeNames: () => [...Object.keys(config.pools), ...Object.keys(config.models)],
+      });
+    } catch (e) {
+      console.error(`cannot listen on ${config.admin.listen.host}:${config.admin.listen.port} (admin): ${e instanceof Error ? e.message : e}`);
+      await gateway.stop();
+      return 1;
+    }
+    log.info("admin listening", { url: admin.url, tls: config.admin.tls !== undefined, mtls: config.admin.tls?.clientCa !== undefined });
+  }
   // Loading parsed YAML, the catalog and every schema; collect that garbage now rather than carry it while idle.
   Bun.gc(true);
-  onSignals(() => gateway.stop());
+  onSignals(async () => {
+    await gateway.stop();
+    await admin?.stop();
+    await governor?.close();
+  });
   return new Promise<number>(() => {}); // runs until a signal
 }
 

@@ -20,6 +20,9 @@ export function checkClientAuth(op: OperatorConfig, listen: ListenSpec, provider
   const out: AuthFindings = { problems: [], warnings: [] };
   const auth = op.auth;
   if (unknownAt(["auth", "mode"])) return out;
+  // Governance replaces static client auth: every request needs a virtual key whatever auth.mode says, so neither
+  // the token-list rule nor the open-relay rule applies (governance.ts checks passthrough and ignored tokens).
+  if (op.governance.enabled && !unknownAt(["governance", "enabled"])) return out;
   const listenKnown = !unknownAt(["listen"]) && !dependsOnUnset(op.listen) && !unknownAt(["auth", "allow_open_relay"]);
   const hasTokens = auth.client_tokens.length > 0 || auth.client_tokens_file !== undefined;
   const where = listen.host.includes(":") ? `[${listen.host}]:${listen.port}` : `${listen.host}:${listen.port}`;

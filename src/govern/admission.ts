@@ -56,6 +56,8 @@ export interface ReserveInput {
   /** UTF-8 byte length of the request body: no text input can hold more tokens than bytes. */
   readonly bodyBytes: number;
   readonly requestId: string;
+  /** Only generation writes output tokens; embeddings and token counts reserve input only. */
+  readonly generates: boolean;
 }
 
 export async function reserve(governor: Governor, r: ReserveInput): Promise<Admission> {
@@ -67,7 +69,7 @@ export async function reserve(governor: Governor, r: ReserveInput): Promise<Admi
       outputCap = Math.max(outputCap, m.lane.model?.defaultMaxTokens ?? DEFAULT_RESERVED_OUTPUT);
     }
   }
-  const worst = worstCase(sources, r.bodyBytes, requestedOutputCap(r.caller, r.body, outputCap));
+  const worst = worstCase(sources, r.bodyBytes, r.generates ? requestedOutputCap(r.caller, r.body, outputCap) : 0);
   return governor.admit({
     key: r.key,
     pools: r.pools.map((p) => p.name),

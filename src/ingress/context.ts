@@ -1,5 +1,6 @@
 // Per-request context minted at the edge.
 import { randomUUID } from "node:crypto";
+import type { GovernedCaller } from "./governed.ts";
 import type { Inflight } from "./limits.ts";
 
 export interface RequestContext {
@@ -10,6 +11,8 @@ export interface RequestContext {
   readonly timing: { readonly startNs: number; upstreamNs: number };
   /** Its place under `max_inbound_concurrent` and its connection timer, until the response is delivered. */
   readonly inflight: Inflight;
+  /** Governance on: the virtual key the request carries (set by the edge before any handler runs). */
+  caller?: GovernedCaller;
 }
 
 /** Server-Timing's busbar `dur`: handling time minus upstream wait, in ms with 3 decimals (platform.md §5.5). */

@@ -10,7 +10,8 @@ import { canTranslate } from "../upstream/egress.ts";
 import { serve } from "../route/failover.ts";
 import { readJsonBody } from "./body.ts";
 import type { RequestContext } from "./context.ts";
-import { errorResponse, type Dialect } from "./respond.ts";
+import { admitGoverned, sigv4Problem, type Governed } from "./governed.ts";
+import { authFailureResponse, errorResponse, type Dialect } from "./respond.ts";
 
 /** What the matched route fixes before the body is read. */
 export interface IngressRoute {
@@ -73,6 +74,15 @@ export async function handleGenerate(rt: Runtime, req: Request, route: IngressRo
     return fail(body.error);
   }
   ctx.inflight.bodyRead();
+  const caller = ctx.caller;
+  if (caller !== undefined) {
+    // A SigV4 signature binds the body, so it is checked now; failing it looks exactly like a bad key (§2).
+    const bad = await sigv4Problem(rt, caller, req, body.text);
+    if (bad !== undefined) {
+      rt.log.info("client auth rejected", { request_id: ctx.requestId, reason: `SigV4: ${bad}`, key: caller.key.id });
+      return authFailureResponse(dialect, ctx.requestId);
+    }
+  }
 
   let name = route.name ?? route.adHoc?.model;
   if (name === undefined) {
@@ -92,6 +102,13 @@ export async function handleGenerate(rt: Runtime, req: Request, route: IngressRo
   const servesRoute = (lane: Lane) => serves(route, lane);
   if (!pool.members.some((m) => servesRoute(m.lane))) return fail(unserved(route, name, pool.members.map((m) => m.lane)));
 
+  let governed: Governed | undefined;
+  if (caller !== undefined && rt.governor !== undefined) {
+    const g = await admitGoverned(rt, rt.governor, caller, { pool, protocol: route.protocol, generates: route.op === "generate", json: body.json, text: body.text, requestId: ctx.requestId });
+    if (!g.ok) return fail(g.error);
+    governed = g.governed;
+  }
+
   const served = await serve(rt, {
     caller: route.protocol,
     op: route.op,
@@ -106,7 +123,9 @@ export async function handleGenerate(rt: Runtime, req: Request, route: IngressRo
     clientSignal: req.signal,
     serves: servesRoute,
     delivery: ctx.inflight,
+    ...(governed === undefined ? {} : { onServed: governed.onServed }),
   });
+  governed?.answered("res" in served && served.res.ok);
   if ("gone" in served) return new Response(null, { status: 499 });
   if ("res" in served) return served.res;
   return fail(served.error, served.headers);

@@ -3,6 +3,7 @@
 // and the pool's hop cap; exhaustion follows `on_exhausted` (§8.6). The breaker is touched only here, on the member
 // actually dispatched (I3).
 import type { ProtocolName } from "../ir/protocol.ts";
+import type { Usage } from "../ir/usage.ts";
 import type { Operation } from "../proto/types.ts";
 import type { Runtime } from "../runtime.ts";
 import { AttemptAbort, RequestEnd } from "../upstream/abort.ts";
@@ -32,6 +33,8 @@ export interface ServeInput {
    * cancelled: the edge holds the request's inbound place and connection timer until then (platform.md §4.3).
    */
   readonly delivery?: { deferred: boolean; end(): void };
+  /** The lane whose answer was served, and that answer's usage once its body is complete (governance spend). */
+  readonly onServed?: (lane: Lane, usage: Usage | undefined) => void;
 }
 
 /** The loop's answer: a response to send, or the client left (nothing to send). */
@@ -145,6 +148,7 @@ async function dispatch(rt: Runtime, s: ServeInput, st: LoopState, req: RequestE
       callerHeaders: s.callerHeaders, passthrough: s.passthrough, requestId: s.requestId, timing: s.timing, abort,
       deadlineAt: req.deadlineAt, onDeadline: () => req.fire("deadline"),
       release,
+      ...(s.onServed === undefined ? {} : { onUsage: (u: Usage | undefined) => s.onServed?.(lane, u) }),
       onCommit: () => {
         cell.onSuccess(rt.nowMs(), probe);
         lane.state.ok++;

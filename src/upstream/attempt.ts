@@ -6,6 +6,7 @@
 import type { ErrorClass } from "../config/model.ts";
 import type { ErrorKind, GatewayError } from "../ir/errors.ts";
 import type { ProtocolName } from "../ir/protocol.ts";
+import type { Usage } from "../ir/usage.ts";
 import type { JsonObject, ResponseContext } from "../proto/codec.ts";
 import { protocol } from "../proto/registry.ts";
 import { prepareResponse, StreamTranslator } from "../proto/translate.ts";
@@ -60,6 +61,11 @@ export interface AttemptInput {
   onDeadline(): void;
   /** Delivery over: the permit goes back (called once, at the end of a served stream or body). */
   release(): void;
+  /**
+   * The served answer's token usage, once its body is complete (a stream: at its end, reported totals so far if it
+   * was cut); undefined when it reported none. For spend (platform.md §3.3); absent when governance is off.
+   */
+  readonly onUsage?: (usage: Usage | undefined) => void;
   onCommit(): void;
   onMidstreamFailure(): void;
 }
@@ -238,7 +244,8 @@ async function buffered(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, { 
     // §8.3: past the cap a same-protocol body commits and streams on; a foreign one cannot be translated unread.
     a.onCommit();
     if (egress.kind === "same") {
-      return { kind: "served", res: new Response(continued(body.held, body.rest, a.release), { status: res.status, headers: relayHeaders(res.headers) }) };
+      const release = a.onUsage === undefined ? a.release : () => { a.onUsage?.(undefined); a.release(); };
+      return { kind: "served", res: new Response(continued(body.held, body.rest, release), { status: res.status, headers: relayHeaders(res.headers) }) };
     }
     await body.rest?.cancel().catch(() => {});
     a.release();
@@ -254,10 +261,14 @@ async function buffered(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, { 
   }
   a.onCommit();
   a.release();
-  if (egress.kind === "same") return { kind: "served", res: new Response(text, { status: res.status, headers: relayHeadersInPlace(res) }) };
+  if (egress.kind === "same") {
+    a.onUsage?.(a.member.lane.protocol.codec?.responseUsage(json));
+    return { kind: "served", res: new Response(text, { status: res.status, headers: relayHeadersInPlace(res) }) };
+  }
   let out: string;
   try {
     const ir = egress.egress.readResponse(json, egress.ledger);
+    a.onUsage?.(ir.usage);
     prepareResponse(ir, a.caller, rt.signatureStash);
     out = JSON.stringify(egress.ingress.writeResponse(ir, responseContext(rt, a, egress), egress.ledger));
   } catch {
@@ -328,7 +339,7 @@ async function streamed(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, { 
     onCommit: a.onCommit,
     onDeadline: a.onDeadline,
     onMidstreamFailure: a.onMidstreamFailure,
-    release: a.release,
+    release: a.onUsage === undefined ? a.release : () => { a.onUsage?.(pipe.progress.usage); a.release(); },
   });
   switch (result.kind) {
     case "committed": return { kind: "served", res: result.res };

@@ -6,12 +6,19 @@ import { type MockOptions, startMockUpstream, type MockUpstream } from "../../sr
 import { type Logger, silentLogger } from "../../src/observe/log.ts";
 import { buildRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime.ts";
 import { listen } from "../../src/serve.ts";
+import { listenAdmin } from "../../src/admin/serve.ts";
+import { Governor } from "../../src/govern/governor.ts";
+import { openStore } from "../../src/govern/store/index.ts";
 
 export interface TestGateway {
   readonly url: string;
   readonly mock: MockUpstream;
   /** The runtime behind the gateway (lanes, pools, cells), for white-box assertions. */
   readonly rt: Runtime;
+  /** With `governance.enabled`: the governor over the configured store. */
+  readonly governor: Governor | undefined;
+  /** With an `admin` section: the admin listener's URL (port 0). */
+  readonly adminUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -38,14 +45,27 @@ export async function startGateway(o: GatewayOptions): Promise<TestGateway> {
     await mock.stop();
     throw new Error(`test config invalid:\n${loaded.errors.join("\n")}`);
   }
-  const rt = buildRuntime(loaded.config, { log: o.log ?? silentLogger, ...o.runtime });
+  const config = loaded.config;
+  const log = o.log ?? silentLogger;
+  const clock = o.runtime?.now;
+  const nowMs = clock === undefined ? Date.now : () => clock().getTime();
+  const governor = config.governance.enabled ? new Governor(config.governance, await openStore(config.governance.store), nowMs, log) : undefined;
+  const rt = buildRuntime(config, { log, ...o.runtime, ...(governor === undefined ? {} : { governor }) });
   const gw = listen(rt, "127.0.0.1", 0);
+  const admin = config.admin === undefined ? undefined : listenAdmin(config.admin, {
+    governor, log, nowMs, startedAt: nowMs(), configVersion: () => 1,
+    routeNames: () => [...Object.keys(config.pools), ...Object.keys(config.models)],
+  }, "127.0.0.1", 0);
   return {
     url: gw.url,
     mock,
     rt,
+    governor,
+    adminUrl: admin?.url,
     async stop() {
       await gw.stop();
+      await admin?.stop();
+      await governor?.close();
       await mock.stop();
     },
   };
