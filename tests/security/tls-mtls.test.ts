@@ -189,3 +189,39 @@ describe("NODE_TLS_REJECT_UNAUTHORIZED (B20)", () => {
     expect(await new Response(p.stderr).text()).toContain("refusing to start: NODE_TLS_REJECT_UNAUTHORIZED");
   });
 });
+
+describe("the admin listener: TLS and admin mTLS (platform.md §3.6)", () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({
+      yaml: (m) => `${sixProtocolYaml(m)}admin:
+  listen: "127.0.0.1:0"
+  token: admin-tls-token
+  tls: { cert_file: ${pki.server.certFile}, key_file: ${pki.server.keyFile}, client_ca_file: ${pki.ca.certFile} }
+`,
+      env: LANE_ENV,
+    });
+  });
+  afterAll(() => gw.stop());
+
+  const info = async (client: Pem | undefined): Promise<number | "refused"> => {
+    const tls: Record<string, string> = { ca: pki.ca.cert };
+    if (client !== undefined) Object.assign(tls, { cert: client.cert, key: client.key });
+    try {
+      const res = await fetch(`${gw.adminUrl}/api/v1/admin/info`, { headers: { authorization: "Bearer admin-tls-token" }, tls, keepalive: false });
+      await res.arrayBuffer();
+      return res.status;
+    } catch {
+      return "refused";
+    }
+  };
+
+  test("HTTPS with a client certificate from the CA is served; none, foreign or expired fail the handshake", async () => {
+    expect(gw.adminUrl?.startsWith("https://")).toBe(true);
+    expect(await info(pki.client)).toBe(200);
+    for (const bad of [undefined, pki.foreignClient, pki.expiredClient]) {
+      expect(await info(bad)).toBe("refused");
+      expect(await info(pki.client)).toBe(200);
+    }
+  });
+});
