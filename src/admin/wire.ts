@@ -30,22 +30,8 @@ const fields = {
   expires_at: v.nullable(isoFuture),
 };
 
-export const MintBody = v.strictObject({
-  name: fields.name,
-  labels: v.optional(fields.labels),
-  allowed_pools: v.optional(fields.allowed_pools),
-  max_budget_cents: v.optional(fields.max_budget_cents),
-  budget_period: v.optional(fields.budget_period),
-  rpm_limit: v.optional(fields.rpm_limit),
-  tpm_limit: v.optional(fields.tpm_limit),
-  enabled: v.optional(fields.enabled),
-  expires_at: v.optional(fields.expires_at),
-  issue_aws_credential: v.optional(v.boolean()),
-});
-export type MintBody = v.InferOutput<typeof MintBody>;
-
-/** Absent = keep, `null` = clear (unlimited / never), a value = set (§3.6). */
-export const PatchBody = v.strictObject({
+/** Every field a PATCH may carry: absent = keep, `null` = clear (unlimited / never), a value = set (§3.6). */
+const optionalFields = {
   name: v.optional(fields.name),
   labels: v.optional(fields.labels),
   allowed_pools: v.optional(fields.allowed_pools),
@@ -55,7 +41,13 @@ export const PatchBody = v.strictObject({
   tpm_limit: v.optional(fields.tpm_limit),
   enabled: v.optional(fields.enabled),
   expires_at: v.optional(fields.expires_at),
-});
+};
+
+/** A mint takes the same fields, `name` required, plus the AWS pair switch. */
+export const MintBody = v.strictObject({ ...optionalFields, name: fields.name, issue_aws_credential: v.optional(v.boolean()) });
+export type MintBody = v.InferOutput<typeof MintBody>;
+
+export const PatchBody = v.strictObject(optionalFields);
 export type PatchBody = v.InferOutput<typeof PatchBody>;
 
 /** `field: message` lines for a 400, naming unknown fields too. */

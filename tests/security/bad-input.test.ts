@@ -113,6 +113,17 @@ function rawRequest(path: string, headers: Record<string, string | number>, body
 }
 
 const mockCalls = () => gw.mock.requests.length;
+
+/** A declared length over the cap is refused from the headers alone: at once, and without an upstream call. */
+async function declaredTooLarge(d: Dialect, length: number | string, body: string) {
+  const before = mockCalls();
+  const r = await rawExchange(rawRequest(pathFor(d), { ...AUTH, ...JSON_CT, "content-length": length }, body));
+  r.conn.end();
+  return {
+    got: { status: r.status, body: JSON.parse(r.body) as unknown, fast: r.ms < 1000, upstream: mockCalls() - before },
+    want: { status: nativeError(d, "too_large", TOO_LARGE).status, body: nativeError(d, "too_large", TOO_LARGE).body, fast: true, upstream: 0 },
+  };
+}
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
 /** The body of dialect `d`'s normal request to its own pool, with its opening `{` replaced by `{<prefix>`. */
@@ -200,27 +211,11 @@ const ROWS: Row[] = [
   },
   {
     id: "B4 Content-Length of the limit + 1 → native 413 at once, before the body; no upstream call",
-    async run(d) {
-      const before = mockCalls();
-      const r = await rawExchange(rawRequest(pathFor(d), { ...AUTH, ...JSON_CT, "content-length": MAX_BODY + 1 }, "{"));
-      r.conn.end();
-      return {
-        got: { status: r.status, body: JSON.parse(r.body) as unknown, fast: r.ms < 1000, upstream: mockCalls() - before },
-        want: { status: nativeError(d, "too_large", TOO_LARGE).status, body: nativeError(d, "too_large", TOO_LARGE).body, fast: true, upstream: 0 },
-      };
-    },
+    run: (d) => declaredTooLarge(d, MAX_BODY + 1, "{"),
   },
   {
     id: "B4 `Content-Length: 10737418240` and no body → native 413 at once; no upstream call",
-    async run(d) {
-      const before = mockCalls();
-      const r = await rawExchange(rawRequest(pathFor(d), { ...AUTH, ...JSON_CT, "content-length": "10737418240" }));
-      r.conn.end();
-      return {
-        got: { status: r.status, body: JSON.parse(r.body) as unknown, fast: r.ms < 1000, upstream: mockCalls() - before },
-        want: { status: nativeError(d, "too_large", TOO_LARGE).status, body: nativeError(d, "too_large", TOO_LARGE).body, fast: true, upstream: 0 },
-      };
-    },
+    run: (d) => declaredTooLarge(d, "10737418240", ""),
   },
   {
     id: "a 64 MiB body, declared → native 413; chunked → cut at the cap, native 413",

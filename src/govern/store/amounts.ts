@@ -1,5 +1,5 @@
 // Input checks and retention periods shared by every store, so they all refuse and forget the same things.
-import type { AdmitRequest, BudgetPeriod, Settlement } from "./types.ts";
+import type { AdmitRequest, AdmitResult, BudgetPeriod, Settlement } from "./types.ts";
 
 /** A minute counter is kept this long after its minute starts (Redis TTL; SQL and memory prune in `reconcile`). */
 export const MINUTE_KEEP_MS = 120_000;
@@ -57,4 +57,19 @@ export function settleDeltas(s: Settlement, held: boolean): { spend: number; min
   return held
     ? { spend: s.costMicros - s.reserveMicros - refund, minuteTokens: s.tokens - s.reserveTokens }
     : { spend: s.costMicros - refund, minuteTokens: s.tokens };
+}
+
+/** A store's one-word admission verdict ("ok", "rpm", "tpm", "budget") as an AdmitResult; anything else is a bug. */
+export function admitResult(store: string, reply: unknown, retryAfterSecs: number): AdmitResult {
+  switch (reply) {
+    case "ok":
+      return { ok: true };
+    case "rpm":
+    case "tpm":
+      return { ok: false, reason: reply, retryAfterSecs };
+    case "budget":
+      return { ok: false, reason: "budget" };
+    default:
+      throw new Error(`governance store (${store}): unexpected reply to admit: ${String(reply)}`);
+  }
 }

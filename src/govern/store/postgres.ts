@@ -2,7 +2,7 @@
 // settlement and release call the PL/pgSQL functions in postgres-schema.ts, so each is one round trip and one
 // transaction; key operations are single guarded statements (unique indexes make create atomic).
 import { SQL } from "bun";
-import { checkAdmit, checkSettle, MINUTE_KEEP_MS, RELEASED_KEEP_MS, settleDeltas } from "./amounts.ts";
+import { admitResult, checkAdmit, checkSettle, MINUTE_KEEP_MS, RELEASED_KEEP_MS, settleDeltas } from "./amounts.ts";
 import { PG_SCHEMA_VERSION, schemaSql } from "./postgres-schema.ts";
 import { fromRow, KEY_COLUMNS, PATCHABLE, patchColumns, rowFromFields, toRow } from "./rows.ts";
 import {
@@ -110,17 +110,7 @@ export class PostgresStore implements GovernanceStore {
       r.reserveMicros, r.leaseUntil,
     ]);
     const reply = row?.r;
-    switch (reply) {
-      case "ok":
-        return { ok: true };
-      case "rpm":
-      case "tpm":
-        return { ok: false, reason: reply, retryAfterSecs: minute.retryAfterSecs };
-      case "budget":
-        return { ok: false, reason: "budget" };
-      default:
-        throw new Error(`governance store (postgres): unexpected reply to admit: ${String(reply)}`);
-    }
+    return admitResult("postgres", reply, minute.retryAfterSecs);
   }
 
   async settle(s: Settlement): Promise<void> {

@@ -3,7 +3,7 @@
 // the server. Single Redis (or a Sentinel-managed primary); Cluster only with a hash-tag prefix
 // (docs/governance-store.md).
 import { RedisClient } from "bun";
-import { checkAdmit, checkSettle, RELEASED_KEEP_MS, settleDeltas, windowEnd } from "./amounts.ts";
+import { admitResult, checkAdmit, checkSettle, RELEASED_KEEP_MS, settleDeltas, windowEnd } from "./amounts.ts";
 import * as lua from "./redis-scripts.ts";
 import { byCreation, fromRow, KEY_COLUMNS, patchColumns, rowFromFields, toRow } from "./rows.ts";
 import {
@@ -170,17 +170,7 @@ export class RedisStore implements GovernanceStore {
       opt(rpmLimit), opt(tpmLimit), opt(maxBudgetMicros), String(r.feeMicros + r.reserveMicros), String(r.reserveTokens),
       String(r.leaseUntil), r.reservationId, String(r.reserveMicros), ttl(budgetPeriod, start, r.now),
     ]);
-    switch (reply) {
-      case "ok":
-        return { ok: true };
-      case "rpm":
-      case "tpm":
-        return { ok: false, reason: reply, retryAfterSecs: minute.retryAfterSecs };
-      case "budget":
-        return { ok: false, reason: "budget" };
-      default:
-        throw new Error(`governance store (redis): unexpected reply to admit: ${String(reply)}`);
-    }
+    return admitResult("redis", reply, minute.retryAfterSecs);
   }
 
   async settle(s: Settlement): Promise<void> {
