@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { buildInfo } from "./build-info.ts";
 import { parseArgs, USAGE } from "./cli/args.ts";
+import { runKeys } from "./cli/keys.ts";
 import { embeddedCatalogText } from "./config/catalog.ts";
 import { loadConfig, locateCatalog, locateConfigFile } from "./config/load.ts";
 import { effectiveBlocklist, metadataPolicy } from "./config/metadata.ts";
@@ -161,6 +162,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     // The demo, mock and verify code loads only for its own subcommand: a serving gateway's idle RSS is budgeted.
     case "mock-upstream": return (await import("./mock/index.ts")).runMockUpstreamCli([...cmd.argv]);
     case "verify": return verify(cmd);
+    case "keys": return runKeys(cmd, {
+      env: process.env, readFile: (p) => readFileSync(p, "utf8"), fetch: (u, i) => fetch(u, i),
+      out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t),
+    });
     case "demo": {
       const demo = (await import("./demo/index.ts")).startDemo(cmd.port, log);
       process.stdout.write(demo.banner);

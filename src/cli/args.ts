@@ -1,5 +1,6 @@
 // argv → a command. Pure: no process access, so every form is testable (platform.md §6.1).
 import { parseVerifyArgs, type VerifyCommand } from "../verify/args.ts";
+import { parseKeysArgs, type KeysCommand } from "./keys.ts";
 
 export type Command =
   | { readonly kind: "serve"; readonly config?: string; readonly providers?: string }
@@ -7,6 +8,7 @@ export type Command =
   | { readonly kind: "demo"; readonly port: number }
   | { readonly kind: "mock-upstream"; readonly argv: readonly string[] }
   | VerifyCommand
+  | Extract<KeysCommand, { kind: "keys" }>
   | { readonly kind: "version" }
   | { readonly kind: "help" }
   | { readonly kind: "print-catalog"; readonly providers?: string }
@@ -23,6 +25,7 @@ export const USAGE = `usage:
                                                   run a catalogue of provider faults against each pool, with
                                                   the built-in mock as every provider (no keys needed); exit 1
                                                   if a client would see a hang or a truncated success
+  busbar keys create|list|get|revoke|usage|reset …  manage virtual keys over the admin API (busbar keys --help)
   busbar --validate [--strict] [--config PATH] [--providers PATH]
   busbar --print-catalog                          print the embedded provider catalog
   busbar --print-metadata-blocklist [--config PATH]
@@ -34,6 +37,7 @@ environment:
   BUSBAR_CONFIG     operator config (else ./config.yaml, else /etc/busbar/config.yaml)
   BUSBAR_PROVIDERS  provider catalog replacing the embedded one
   BUSBAR_LOG_LEVEL  debug | info | warn | error (default info)
+  BUSBAR_ADMIN_TOKEN, BUSBAR_ADMIN_URL   for \`busbar keys\`
 
 endpoints (data plane):
   POST /v1/chat/completions  /v1/responses  /v1/embeddings        OpenAI SDKs
@@ -48,6 +52,7 @@ export function parseArgs(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   if (first === "mock-upstream") return { kind: "mock-upstream", argv: rest };
   if (first === "verify") return parseVerifyArgs(rest);
+  if (first === "keys") return parseKeysArgs(rest);
   const isDemo = first === "demo" || first === "--demo";
   const args = isDemo || first === "serve" ? rest : argv;
 
