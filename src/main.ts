@@ -75,7 +75,8 @@ async function serve(configFlag: string | undefined, providersFlag: string | und
       console.error(`cannot open the governance store (${spec.kind}): ${url === undefined ? msg : msg.split(url).join("<url_env>")}`);
       return 1;
     }
-    governor.startReconciling();
+    // Every minute, or twice per lease when leases are shorter, so a crashed instance's reserve comes back promptly.
+    governor.startReconciling(Math.min(60_000, Math.max(500, config.governance.reservationLeaseSecs * 500)));
     log.info("governance store ready", { kind: spec.kind });
   }
   const rt = buildRuntime(config, { log, ...(governor === undefined ? {} : { governor }) });

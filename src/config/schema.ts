@@ -294,7 +294,7 @@ const GovernanceSchema = mapping({
   /** How long an instance trusts its cached copy of a key (revocation delay across instances); 0 = no cache. */
   key_cache_ms: v.optional(atLeast(0), 1000),
   /** A reservation left by a crashed instance is released after this long (docs/governance.md). */
-  reservation_lease_secs: v.optional(atLeast(60), 3600),
+  reservation_lease_secs: v.optional(atLeast(1), 3600),
 });
 
 /** platform.md §3.6 with spec README platform decision 2 (`/api/v1/admin/…` on its own listener). */
