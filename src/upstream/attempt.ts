@@ -93,7 +93,7 @@ export function classOfKind(kind: ErrorKind): ErrorClass {
 
 export async function runAttempt(rt: Runtime, a: AttemptInput): Promise<AttemptOutcome> {
   const { lane } = a.member;
-  const egress = buildEgress(rt, a.caller, a.member, a.pool, a.body, a.stream, a.requestId);
+  const egress = buildEgress(rt, a.caller, a.member, a.pool, a.body, a.stream, a.requestId, a.onUsage !== undefined);
   switch (egress.kind) {
     case "invalid": return { kind: "invalid", reply: { error: { kind: "invalid_request", message: egress.message } } };
     case "lossy": return { kind: "skip", reply: { error: { kind: "invalid_request", message: egress.message }, headers: { "x-busbar-dropped": egress.dropped } } };
@@ -301,7 +301,7 @@ async function streamed(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, { 
   if (egress.kind === "same") {
     const codec = lane.protocol.codec;
     if (codec === undefined) throw new Error(`no codec for ${lane.protocol.name}`);
-    pipe = samePipe(codec, ctx);
+    pipe = samePipe(codec, ctx, egress.hideUsageChunk === true);
     headers = relayHeaders(res.headers);
     if (a.geminiJsonArray) headers.set("content-type", "application/json");
   } else {

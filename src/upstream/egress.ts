@@ -19,7 +19,11 @@ export interface ClientBody {
 }
 
 export type Egress =
-  | { readonly kind: "same"; readonly body: string }
+  /**
+   * `hideUsageChunk`: governance asked an OpenAI upstream for the usage it bills on (`stream_options.include_usage`)
+   * that the caller did not ask for, so the usage-only final chunk must not reach the caller.
+   */
+  | { readonly kind: "same"; readonly body: string; readonly hideUsageChunk?: true }
   | {
     readonly kind: "cross";
     readonly body: string;
@@ -39,10 +43,17 @@ export function canTranslate(caller: ProtocolName, lane: Lane): boolean {
   return protocol(caller).codec !== undefined && lane.protocol.codec !== undefined;
 }
 
-export function buildEgress(rt: Runtime, caller: ProtocolName, member: PoolMember, pool: Pool, body: ClientBody, stream: boolean, requestId: string): Egress {
+export function buildEgress(rt: Runtime, caller: ProtocolName, member: PoolMember, pool: Pool, body: ClientBody, stream: boolean, requestId: string, needUsage = false): Egress {
   const { lane } = member;
   if (lane.protocol.name === caller) {
-    return { kind: "same", body: lane.protocol.modelInBody ? setTopLevel(body.text, "model", JSON.stringify(lane.upstreamModel)) : body.text };
+    const text = lane.protocol.modelInBody ? setTopLevel(body.text, "model", JSON.stringify(lane.upstreamModel)) : body.text;
+    // Only Chat Completions streams leave usage out unless asked (protocols.md §9.5); every other stream carries it.
+    const opts = body.json["stream_options"];
+    if (needUsage && stream && caller === "openai" && !(typeof opts === "object" && opts !== null && (opts as Record<string, unknown>)["include_usage"] === true)) {
+      const merged = { ...(typeof opts === "object" && opts !== null ? opts : {}), include_usage: true };
+      return { kind: "same", body: setTopLevel(text, "stream_options", JSON.stringify(merged)), hideUsageChunk: true };
+    }
+    return { kind: "same", body: text };
   }
   const ingress = protocol(caller).codec;
   const egress = lane.protocol.codec;

@@ -27,23 +27,60 @@ export interface StreamPipe {
 
 const CUT = "The upstream stream ended before it completed.";
 
-/** Same protocol: bytes pass untouched; the lane's reader watches them. An in-band upstream error is relayed as is. */
-export function samePipe(codec: Codec, ctx: ResponseContext): StreamPipe {
+/**
+ * Same protocol: bytes pass untouched; the lane's reader watches them. An in-band upstream error is relayed as is.
+ * `hideUsageChunk` (governed OpenAI streams whose caller did not ask for usage): the one usage-only chunk busbar asked
+ * for is cut out of the relayed bytes, every other byte passes as it came.
+ */
+export function samePipe(codec: Codec, ctx: ResponseContext, hideUsageChunk = false): StreamPipe {
   const watcher = new StreamWatcher(codec, new Ledger());
   const terminal = (kind: ErrorKind, message: string): Part[] =>
     watcher.progress.over ? [] : [codec.streamWriter(ctx, new Ledger()).fail(kind, message)];
+  const filter = hideUsageChunk ? new UsageChunkFilter() : undefined;
   return {
     progress: watcher.progress,
     push(chunk) {
       watcher.push(chunk);
-      return [chunk];
+      return filter === undefined ? [chunk] : filter.push(chunk);
     },
     end() {
       watcher.end();
-      return terminal("server_error", CUT);
+      return [...(filter?.end() ?? []), ...terminal("server_error", CUT)];
     },
     fail: terminal,
   };
+}
+
+/**
+ * Drops the Chat Completions usage-only chunk (`"choices":[]` with `"usage"`) from an SSE byte stream, correct at
+ * any split point: complete events pass on at once, a partial one waits for its blank line.
+ */
+const USAGE_ONLY = /"choices"\s*:\s*\[\s*\]/;
+
+export class UsageChunkFilter {
+  private pending = "";
+  private readonly decoder = new TextDecoder();
+
+  push(chunk: Uint8Array): Part[] {
+    this.pending += this.decoder.decode(chunk, { stream: true });
+    // Events end at a blank line (LF or CRLF, SSE §9.2); everything up to the last one is complete.
+    const events = this.pending.split(/(?<=\r?\n\r?\n)/);
+    const last = events.at(-1) ?? "";
+    const complete = /\r?\n\r?\n$/.test(last) ? events : events.slice(0, -1);
+    this.pending = complete === events ? "" : last;
+    const kept = complete.filter((ev) => !UsageChunkFilter.usageOnly(ev)).join("");
+    return kept === "" ? [] : [kept];
+  }
+
+  end(): Part[] {
+    const rest = this.pending + this.decoder.decode();
+    this.pending = "";
+    return rest === "" || UsageChunkFilter.usageOnly(rest) ? [] : [rest];
+  }
+
+  static usageOnly(event: string): boolean {
+    return event.trimStart().startsWith("data:") && USAGE_ONLY.test(event) && event.includes('"usage"');
+  }
 }
 
 export function crossPipe(t: StreamTranslator): StreamPipe {

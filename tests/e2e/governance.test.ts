@@ -262,6 +262,24 @@ describe("spend (GOV-06): the answers' usage × the rate card, fee included; fai
     expect(usage.tokens).toBe(a.usage!.total_tokens + b.usage.input_tokens + b.usage.output_tokens + cu!.total_tokens);
   });
 
+  test("an OpenAI stream whose caller did not ask for usage is still billed on it, and never shown it", async () => {
+    const k = await mint();
+    const oa = new OpenAI({ apiKey: k.secret, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    let sawUsage = false;
+    let chunks = 0;
+    for await (const chunk of await oa.chat.completions.create({ model: "pool-openai", stream: true, messages: [{ role: "user", content: "bill me quietly" }] })) {
+      chunks++;
+      if (chunk.usage != null || chunk.choices.length === 0) sawUsage = true;
+    }
+    expect(chunks).toBeGreaterThan(1);
+    expect(sawUsage).toBe(false);
+    // busbar asked the upstream for usage on the caller's behalf.
+    expect((gw.mock.requests.at(-1)?.body as { stream_options?: unknown }).stream_options).toEqual({ include_usage: true });
+    const usage = (await admin("GET", `/keys/${k.id}/usage`)).json;
+    expect(usage.tokens).toBeGreaterThan(0);
+    expect(usage.spend_microcents).toBeGreaterThan(1_000_000);
+  });
+
   test("a request that fails upstream is charged nothing", async () => {
     const k = await mint();
     // An ad-hoc lane whose upstream model scripts the mock's 400.
