@@ -95,7 +95,7 @@ export function createAdminApp(d: AdminDeps): Hono {
       enabled: b.enabled ?? true,
       expiresAt: b.expires_at == null ? undefined : Date.parse(b.expires_at),
       createdAt: now,
-      ...(aws === undefined ? {} : { aws }),
+      ...(aws === undefined || d.governor === undefined ? {} : { aws: { accessKeyId: aws.accessKeyId, secret: d.governor.keepAwsSecret(aws.secret) } }),
     };
     try {
       await s.createKey(key);

@@ -70,6 +70,7 @@ function sameHost(a: string, b: string): boolean {
 export interface GovernanceSecrets {
   readonly adminToken: string | undefined;
   readonly storeUrl: string | undefined;
+  readonly encryptionKey: string | undefined;
   readonly problems: Problem[];
 }
 
@@ -98,7 +99,15 @@ export function resolveGovernanceSecrets(op: OperatorConfig, io: SecretIO): Gove
       storeUrl = undefined;
     }
   }
-  return { adminToken, storeUrl, problems };
+  let encryptionKey: string | undefined;
+  if (op.governance.enabled && store.encryption_key_env !== undefined) {
+    encryptionKey = io.env[store.encryption_key_env];
+    if (encryptionKey === undefined || encryptionKey.trim() === "") {
+      problems.push(problem(["governance", "store", "encryption_key_env"], `environment variable ${store.encryption_key_env} is unset or empty`));
+      encryptionKey = undefined;
+    }
+  }
+  return { adminToken, storeUrl, encryptionKey, problems };
 }
 
 /** Cents → integer micro-cents, half-up (platform.md §3.3). */
@@ -115,7 +124,7 @@ function rates(e: TokenRatesEntry): TokenRates {
   };
 }
 
-export function buildGovernanceSpec(op: OperatorConfig, storeUrl: string | undefined): GovernanceSpec {
+export function buildGovernanceSpec(op: OperatorConfig, storeUrl: string | undefined, encryptionKey?: string): GovernanceSpec {
   const gov = op.governance;
   const s = gov.store;
   let store: StoreSpec;
@@ -141,6 +150,7 @@ export function buildGovernanceSpec(op: OperatorConfig, storeUrl: string | undef
     onStoreError: gov.budget_on_store_error === "deny" || gov.budget_on_store_error === "fail_closed" ? "deny" : "allow",
     keyCacheMs: gov.key_cache_ms,
     reservationLeaseSecs: gov.reservation_lease_secs,
+    encryptionKey,
   };
 }
 

@@ -83,7 +83,7 @@ export function loadConfig(input: LoadInput): LoadResult {
 
   let keys: ReadonlyMap<string, string> = new Map();
   let clientTokens: readonly string[] = op.auth.client_tokens;
-  let govSecrets: { adminToken?: string; storeUrl?: string } = {};
+  let govSecrets: { adminToken?: string; storeUrl?: string; encryptionKey?: string } = {};
   let tlsFiles: { tls?: TlsSpec; adminTls?: TlsSpec; caPems?: ReadonlyMap<string, string> } = {};
   if (!validateOnly) {
     const io = {
@@ -102,7 +102,11 @@ export function loadConfig(input: LoadInput): LoadResult {
     if (secretProblems.length > 0) return { ok: false, errors: lines(secretProblems), warnings, notes };
     keys = secrets.keys;
     clientTokens = secrets.clientTokens;
-    govSecrets = { ...(g.adminToken === undefined ? {} : { adminToken: g.adminToken }), ...(g.storeUrl === undefined ? {} : { storeUrl: g.storeUrl }) };
+    govSecrets = {
+      ...(g.adminToken === undefined ? {} : { adminToken: g.adminToken }),
+      ...(g.storeUrl === undefined ? {} : { storeUrl: g.storeUrl }),
+      ...(g.encryptionKey === undefined ? {} : { encryptionKey: g.encryptionKey }),
+    };
   }
 
   const config = buildSnapshot({ op, listen, providers: merged.providers, keys, clientTokens, ...govSecrets, ...tlsFiles });

@@ -173,6 +173,8 @@ export interface GovernanceSpec {
   readonly onStoreError: "allow" | "deny";
   readonly keyCacheMs: number;
   readonly reservationLeaseSecs: number;
+  /** From `store.encryption_key_env`: seals the minted AWS secrets the store keeps. Secret. */
+  readonly encryptionKey: string | undefined;
 }
 
 /** The admin listener (platform.md §3.6); present only when an admin token is configured. */

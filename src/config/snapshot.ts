@@ -18,6 +18,7 @@ export interface SnapshotInput {
   /** The admin token, store URL and admin TLS material, from the secrets stage. */
   readonly adminToken?: string;
   readonly storeUrl?: string;
+  readonly encryptionKey?: string;
   readonly adminTls?: TlsSpec;
 }
 
@@ -86,7 +87,7 @@ export function buildSnapshot(s: SnapshotInput): GatewayConfig {
       allowMetadataHosts: [...op.security.allow_metadata_hosts],
       allowAllMetadata: op.security.allow_all_metadata,
     },
-    governance: buildGovernanceSpec(op, s.storeUrl),
+    governance: buildGovernanceSpec(op, s.storeUrl, s.encryptionKey),
     admin: buildAdminSpec(op, s.adminToken, s.adminTls),
     health,
     translation: op.translation,

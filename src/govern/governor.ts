@@ -7,6 +7,7 @@ import type { GatewayError } from "../ir/errors.ts";
 import type { Logger } from "../observe/log.ts";
 import { timers } from "../route/timers.ts";
 import { hashSecret } from "./keys.ts";
+import { SecretSeal } from "./seal.ts";
 import type { AdmitResult, GovernanceStore, KeyRecord } from "./store/types.ts";
 
 /** What an admitted request carries until it settles. */
@@ -73,6 +74,7 @@ export class Governor {
   private readonly inflight = new Map<string, Promise<KeyRecord | undefined>>();
 
   private readonly schedule: Schedule;
+  private readonly seal: SecretSeal | undefined;
   private readonly admitTimeoutMs: number;
   private reconcileTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -85,6 +87,20 @@ export class Governor {
   ) {
     this.schedule = opts.schedule ?? onWheel;
     this.admitTimeoutMs = opts.admitTimeoutMs ?? ADMIT_TIMEOUT_MS;
+    this.seal = spec.encryptionKey === undefined ? undefined : new SecretSeal(spec.encryptionKey);
+  }
+
+  /** How a minted AWS secret is kept: sealed when `encryption_key_env` is set, else as it is. */
+  keepAwsSecret(secret: string): string {
+    return this.seal === undefined ? secret : this.seal.seal(secret);
+  }
+
+  /** The usable AWS secret of a key; undefined when it is sealed with another key (or tampered with). */
+  awsSecret(key: KeyRecord): string | undefined {
+    const kept = key.aws?.secret;
+    if (kept === undefined) return undefined;
+    if (!SecretSeal.isSealed(kept)) return kept; // minted before encryption was turned on
+    return this.seal?.open(kept);
   }
 
   /**

@@ -38,8 +38,8 @@ export async function authenticateGoverned(governor: Governor, headers: Headers,
 /** A SigV4 caller's signature over the body received; undefined when it holds (or the caller did not sign). */
 export async function sigv4Problem(rt: Runtime, caller: GovernedCaller, req: Request, body: string): Promise<string | undefined> {
   if (caller.sigv4 === undefined) return undefined;
-  const secret = caller.key.aws?.secret;
-  if (secret === undefined) return "no AWS credential";
+  const secret = rt.governor?.awsSecret(caller.key);
+  if (secret === undefined) return "no usable AWS credential (sealed with another encryption key?)";
   const q = req.url.indexOf("?");
   const r = await verifySigV4(
     { method: req.method, rawPath: rawPath(req.url), rawQuery: q < 0 ? "" : req.url.slice(q + 1), headers: req.headers, body },

@@ -64,6 +64,7 @@ export const GOVERNANCE_DEFAULTS = {
   onStoreError: "allow",
   keyCacheMs: 1000,
   reservationLeaseSecs: 3600,
+  encryptionKey: undefined,
 } as const;
 
 /** `limits` when the file sets none (platform.md §4.3, reliability.md §2). */

@@ -13,7 +13,7 @@ const T0 = Date.UTC(2026, 10, 22, 12, 0, 30);
 function spec(over: Partial<GovernanceSpec> = {}): GovernanceSpec {
   return {
     enabled: true, store: { kind: "memory" }, feeMicros: 1_000_000, flatMicrosPerToken: 0, rateCard: {},
-    onStoreError: "allow", keyCacheMs: 1000, reservationLeaseSecs: 3600, ...over,
+    onStoreError: "allow", keyCacheMs: 1000, reservationLeaseSecs: 3600, encryptionKey: undefined, ...over,
   };
 }
 

@@ -8,7 +8,7 @@ const rates = (input: number, output: number, cacheRead?: number, cacheWrite?: n
 
 const gov = (over: Partial<GovernanceSpec> = {}): GovernanceSpec => ({
   enabled: true, store: { kind: "memory" }, feeMicros: 1_000_000, flatMicrosPerToken: 0, rateCard: {},
-  onStoreError: "allow", keyCacheMs: 1000, reservationLeaseSecs: 3600, ...over,
+  onStoreError: "allow", keyCacheMs: 1000, reservationLeaseSecs: 3600, encryptionKey: undefined, ...over,
 });
 
 describe("token cost (platform.md §3.3)", () => {
