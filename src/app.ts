@@ -181,7 +181,14 @@ export function createApp(rt: Runtime, edge = new Edge(rt.config.limits)): Hono<
     stamp(rt, c.res, a.ctx.timing);
   });
 
-  app.get("/stats", (c) => c.json(statsView(rt.resolver.lanes.values(), rt.resolver.pools.values(), rt.now().getTime())));
+  app.get("/stats", (c) => {
+    // A virtual key restricted to some pools sees only those pools and their lanes (platform.md §8 OBS-01).
+    const allowed = c.get("ctx").caller?.key.allowedPools ?? [];
+    if (allowed.length === 0) return c.json(statsView(rt.resolver.lanes.values(), rt.resolver.pools.values(), rt.now().getTime()));
+    const pools = [...rt.resolver.pools.values()].filter((p) => allowed.includes(p.name));
+    const lanes = new Set(pools.flatMap((p) => p.members.map((m) => m.lane)));
+    return c.json(statsView(lanes, pools, rt.now().getTime()));
+  });
 
   const gen = (r: IngressRoute): Handler => (c) => handleGenerate(rt, c.req.raw, r, c.get("ctx"));
 

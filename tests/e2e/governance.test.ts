@@ -107,6 +107,17 @@ describe("admin API (GOV-01, GOV-02, GOV-09)", () => {
     }
   });
 
+  test("/stats needs a virtual key, and a restricted key sees only its pools (OBS-01)", async () => {
+    expect((await fetch(`${gw.url}/stats`)).status).toBe(401);
+    const open = await mint();
+    const all = (await (await fetch(`${gw.url}/stats`, { headers: { authorization: `Bearer ${open.secret}` } })).json()) as { pools: Record<string, string[]>; lanes: { model: string }[] };
+    expect(Object.keys(all.pools).length).toBeGreaterThan(2);
+    const restricted = await mint({ allowed_pools: ["pool-anthropic"] });
+    const mine = (await (await fetch(`${gw.url}/stats`, { headers: { authorization: `Bearer ${restricted.secret}` } })).json()) as typeof all;
+    expect(mine.pools).toEqual({ "pool-anthropic": ["m-anthropic"] });
+    expect(mine.lanes.map((l) => l.model)).toEqual(["m-anthropic"]);
+  });
+
   test("the OpenAPI document lists exactly the routes the app answers", async () => {
     const doc = (await admin("GET", "/openapi.json")).json;
     expect(Object.keys(doc.paths).sort()).toEqual([
