@@ -237,6 +237,23 @@ describe("native rejections (GOV-03, GOV-04, GOV-05)", () => {
     expect(statuses.filter((s) => s === 429).length).toBeLessThanOrEqual(1);
   });
 
+  test("tpm_limit just above one call's tokens: the 3rd call of the minute is refused (GOV-04 TPM)", async () => {
+    const body = chat("pool-openai");
+    // Calibrate: what one such call costs in tokens on the mock (its usage is deterministic for a given prompt).
+    const probe = await mint();
+    const first = (await (await post(probe.secret, "/v1/chat/completions", body)).json()) as { usage: { total_tokens: number } };
+    const perCall = first.usage.total_tokens;
+    const k = await mint({ tpm_limit: Math.floor(perCall * 1.25) });
+    const startMinute = Math.floor(Date.now() / 60_000);
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await post(k.secret, "/v1/chat/completions", body);
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    if (Math.floor(Date.now() / 60_000) === startMinute) expect(statuses).toEqual([200, 200, 429]);
+  });
+
   test("a 3 ¢ cap with the 1 ¢ fee: the 4th is OpenAI 429 insufficient_quota and Bedrock 400 ServiceQuotaExceededException", async () => {
     const k = await mint({ max_budget_cents: 3 });
     // pool-cohere's lane has no price (no rate_card entry, not in the catalog), so each request reserves the fee only.
