@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startMockUpstream, type MockUpstream } from "../../src/mock/index.ts";
+import { spawnBusbar } from "../helpers/process.ts";
 import { startRedis, type TestRedis } from "../helpers/redis.ts";
 
 const ADMIN = "fleet-admin-token-7";
@@ -25,7 +26,13 @@ const fleet: Instance[] = [];
 
 async function boot(i: number): Promise<Instance> {
   const cfg = join(dir, `busbar-${i}.yaml`);
-  writeFileSync(cfg, `listen: "127.0.0.1:0"
+  writeFileSync(cfg, fleetConfig());
+  const b = await spawnBusbar(cfg, { REDIS_URL: redis.url, UP_KEY: "k" }, { admin: true });
+  return { proc: b.proc, url: b.url, adminUrl: b.adminUrl ?? "" };
+}
+
+function fleetConfig(): string {
+  return `listen: "127.0.0.1:0"
 auth: { mode: token }
 providers:
   up: { protocol: openai, base_url: "${mock.url}", api_key_env: UP_KEY, allow_private_network: true }
@@ -38,23 +45,7 @@ governance:
   store: { kind: redis, url_env: REDIS_URL, prefix: "fleet:" }
   rate_card: { m: { input_cents_per_mtok: ${RATE.input}, output_cents_per_mtok: ${RATE.output} } }
 admin: { listen: "127.0.0.1:0", token: "${ADMIN}" }
-`);
-  const proc = Bun.spawn(["bun", "src/main.ts", "--config", cfg], {
-    env: { PATH: process.env["PATH"] ?? "", REDIS_URL: redis.url, UP_KEY: "k" }, stdout: "ignore", stderr: "pipe",
-  });
-  const reader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
-  let text = "";
-  let url: string | undefined, adminUrl: string | undefined;
-  while (url === undefined || adminUrl === undefined) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`instance ${i} exited during boot: ${text}`);
-    text += new TextDecoder().decode(value);
-    url ??= /"busbar listening".*?"url":"([^"]+)"/.exec(text)?.[1];
-    adminUrl ??= /"admin listening".*?"url":"([^"]+)"/.exec(text)?.[1];
-  }
-  // Keep draining stderr so the process never blocks on a full pipe.
-  void (async () => { for (;;) if ((await reader.read()).done) return; })();
-  return { proc, url, adminUrl };
+`;
 }
 
 beforeAll(async () => {

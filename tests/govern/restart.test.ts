@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startMockUpstream, type MockUpstream } from "../../src/mock/index.ts";
+import { spawnBusbar } from "../helpers/process.ts";
 
 const ADMIN = "restart-admin-token";
 const FEE = 1_000_000;
@@ -19,19 +20,8 @@ interface Running {
 }
 
 async function boot(): Promise<Running> {
-  const proc = Bun.spawn(["bun", "src/main.ts", "--config", cfg], { env: { PATH: process.env["PATH"] ?? "", UP_KEY: "k" }, stdout: "ignore", stderr: "pipe" });
-  const reader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
-  let text = "";
-  let url: string | undefined, adminUrl: string | undefined;
-  while (url === undefined || adminUrl === undefined) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`busbar exited during boot: ${text}`);
-    text += new TextDecoder().decode(value);
-    url ??= /"busbar listening".*?"url":"([^"]+)"/.exec(text)?.[1];
-    adminUrl ??= /"admin listening".*?"url":"([^"]+)"/.exec(text)?.[1];
-  }
-  void (async () => { for (;;) if ((await reader.read()).done) return; })();
-  return { proc, url, adminUrl };
+  const b = await spawnBusbar(cfg, { UP_KEY: "k" }, { admin: true });
+  return { proc: b.proc, url: b.url, adminUrl: b.adminUrl ?? "" };
 }
 
 beforeAll(() => {
