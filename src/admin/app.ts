@@ -6,7 +6,7 @@ import { TokenSet } from "../auth/tokens.ts";
 import { buildInfo } from "../build-info.ts";
 import type { Governor } from "../govern/governor.ts";
 import { hashSecret, mintAwsPair, mintKeyId, mintSecret } from "../govern/keys.ts";
-import { KeyConflict, type KeyRecord } from "../govern/store/types.ts";
+import { KeyConflict, type KeyRecord, poolAccount } from "../govern/store/types.ts";
 import type { Logger } from "../observe/log.ts";
 import { ADMIN_PATHS, openApiDocument } from "./openapi.ts";
 import { adminError, centsToMicros, describeIssues, keyMeta, MintBody, PatchBody, toPatch } from "./wire.ts";
@@ -179,6 +179,24 @@ export function createAdminApp(d: AdminDeps): Hono {
     await store()!.resetUsage(id, k.budgetPeriod, d.nowMs());
     return c.json({ reset: id });
   }));
+
+  app.get(`${ADMIN_BASE}/pools/:pool/usage`, async (c) => {
+    const s = store();
+    if (s === undefined) return governanceOff();
+    const pool = c.req.param("pool");
+    if (!d.routeNames().includes(pool)) return adminError("not_found", `No pool or model named ${JSON.stringify(pool)} in the current config.`);
+    const period = c.req.query("period") ?? "total";
+    if (period !== "total" && period !== "daily" && period !== "monthly") return adminError("invalid_request", "period: must be one of total, daily, monthly");
+    try {
+      const u = await s.usage(poolAccount(pool), period, d.nowMs());
+      return c.json({
+        pool, budget_period: period, window_start: new Date(u.windowStart).toISOString(),
+        spend_cents: u.spendMicros / 1_000_000, spend_microcents: u.spendMicros, tokens: u.tokens, requests: u.requests,
+      });
+    } catch (e) {
+      return internal(e);
+    }
+  });
 
   app.get(`${ADMIN_BASE}/info`, (c) => {
     const info = buildInfo();

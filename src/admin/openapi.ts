@@ -24,6 +24,10 @@ export const ADMIN_PATHS: readonly { readonly route: string; readonly openapi: s
   },
   { route: "/api/v1/admin/keys/:id/usage", openapi: "/api/v1/admin/keys/{id}/usage", methods: ["GET"], ops: { get: { summary: "Spend, tokens and requests in the key's current budget window", ok: 200 } } },
   { route: "/api/v1/admin/keys/:id/reset", openapi: "/api/v1/admin/keys/{id}/reset", methods: ["POST"], ops: { post: { summary: "Zero the key's current window and rate counters", ok: 200 } } },
+  {
+    route: "/api/v1/admin/pools/:pool/usage", openapi: "/api/v1/admin/pools/{pool}/usage", methods: ["GET"],
+    ops: { get: { summary: "Spend, tokens and requests of every request that named this pool, in the current total/daily/monthly window (?period=)", ok: 200 } },
+  },
   { route: "/api/v1/admin/info", openapi: "/api/v1/admin/info", methods: ["GET"], ops: { get: { summary: "Version, uptime, config version and store kind", ok: 200 } } },
   { route: "/api/v1/admin/openapi.json", openapi: "/api/v1/admin/openapi.json", methods: ["GET"], ops: { get: { summary: "This document", ok: 200 } } },
 ];
@@ -49,6 +53,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
       item[method] = {
         summary: op.summary,
         ...(p.openapi.includes("{id}") ? { parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", pattern: "^vk_[0-9a-f]{16}$" } }] } : {}),
+        ...(p.openapi.includes("{pool}") ? {
+          parameters: [
+            { name: "pool", in: "path", required: true, schema: { type: "string" } },
+            { name: "period", in: "query", required: false, schema: { type: "string", enum: ["total", "daily", "monthly"], default: "total" } },
+          ],
+        } : {}),
         ...(op.body === undefined ? {} : { requestBody: { required: true, content: { "application/json": { schema: { $ref: `#/components/schemas/${op.body}` } } } } }),
         responses: {
           [String(op.ok)]: { description: "OK", content: { "application/json": { schema: { type: "object" } } } },

@@ -18,6 +18,8 @@ export interface Ticket {
   readonly feeMicros: number;
   readonly reserveMicros: number;
   readonly reserveTokens: number;
+  /** The pool the request named (usage per pool is kept under its account). */
+  readonly pool: string | undefined;
   /** False when the store was down and `budget_on_store_error: allow` let the request through uncharged. */
   readonly charged: boolean;
 }
@@ -187,7 +189,7 @@ export class Governor {
     const reservationId = `${a.requestId}.${now.toString(36)}.${Math.random().toString(36).slice(2, 8)}`;
     const ticket: Ticket = {
       key, reservationId, admittedAt: now, feeMicros: this.spec.feeMicros,
-      reserveMicros: a.reserveMicros, reserveTokens: a.reserveTokens, charged: true,
+      reserveMicros: a.reserveMicros, reserveTokens: a.reserveTokens, pool: a.pools[0], charged: true,
     };
     let result: AdmitResult;
     try {
@@ -245,6 +247,13 @@ export class Governor {
       });
     } catch (e) {
       this.log.warn("governance store error", { op: "settle", key: t.key.id, error: e instanceof Error ? e.name : "unknown" });
+      return;
+    }
+    if (t.pool === undefined) return;
+    try {
+      await this.store.addPoolUsage(t.pool, t.admittedAt, usage.costMicros + (usage.success ? t.feeMicros : 0), usage.tokens);
+    } catch (e) {
+      this.log.warn("governance store error", { op: "pool_usage", pool: t.pool, error: e instanceof Error ? e.name : "unknown" });
     }
   }
 }

@@ -122,11 +122,11 @@ describe("admin API (GOV-01, GOV-02, GOV-09)", () => {
     const doc = (await admin("GET", "/openapi.json")).json;
     expect(Object.keys(doc.paths).sort()).toEqual([
       "/api/v1/admin/info", "/api/v1/admin/keys", "/api/v1/admin/keys/{id}", "/api/v1/admin/keys/{id}/reset",
-      "/api/v1/admin/keys/{id}/usage", "/api/v1/admin/openapi.json",
+      "/api/v1/admin/keys/{id}/usage", "/api/v1/admin/openapi.json", "/api/v1/admin/pools/{pool}/usage",
     ]);
     for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
       for (const method of Object.keys(item)) {
-        const res = await fetch(`${gw.adminUrl}${path.replace("{id}", "vk_0000000000000000")}`, { method: method.toUpperCase(), headers: { authorization: `Bearer ${ADMIN}` }, ...(method === "post" || method === "patch" ? { body: "{}" } : {}) });
+        const res = await fetch(`${gw.adminUrl}${path.replace("{id}", "vk_0000000000000000").replace("{pool}", "pool-openai")}`, { method: method.toUpperCase(), headers: { authorization: `Bearer ${ADMIN}` }, ...(method === "post" || method === "patch" ? { body: "{}" } : {}) });
         expect([200, 201, 400, 404]).toContain(res.status); // routed (not a 405)
       }
     }
@@ -306,6 +306,19 @@ describe("spend (GOV-06): the answers' usage × the rate card, fee included; fai
     const usage = (await admin("GET", `/keys/${k.id}/usage`)).json;
     expect(usage.tokens).toBeGreaterThan(0);
     expect(usage.spend_microcents).toBeGreaterThan(1_000_000);
+  });
+
+  test("usage per pool over a window: every request that named the pool, fee and tokens (admin /pools/{pool}/usage)", async () => {
+    const k = await mint();
+    const oa = new OpenAI({ apiKey: k.secret, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    for (let i = 0; i < 2; i++) await oa.chat.completions.create({ model: "spill", messages: [{ role: "user", content: "pool me" }] });
+    const keyUsage = (await admin("GET", `/keys/${k.id}/usage`)).json;
+    for (const period of ["total", "daily", "monthly"]) {
+      const pool = (await admin("GET", `/pools/spill/usage?period=${period}`)).json;
+      expect(pool).toMatchObject({ pool: "spill", budget_period: period, requests: 2, spend_microcents: keyUsage.spend_microcents, tokens: keyUsage.tokens });
+    }
+    expect((await admin("GET", "/pools/nope/usage")).status).toBe(404);
+    expect((await admin("GET", "/pools/spill/usage?period=weekly")).status).toBe(400);
   });
 
   test("a request that fails upstream is charged nothing", async () => {

@@ -5,8 +5,7 @@ import type { StoreSpec } from "../../src/config/model.ts";
 import { RELEASED_KEEP_MS } from "../../src/govern/store/amounts.ts";
 import {
   type AdmitLimits, type AdmitRequest, type AdmitResult, type GovernanceStore, KeyConflict, type KeyRecord,
-  type Settlement,
-} from "../../src/govern/store/types.ts";
+  type Settlement, poolAccount } from "../../src/govern/store/types.ts";
 
 export interface StoreHarness {
   /** A fresh, empty store. */
@@ -305,6 +304,19 @@ export function storeContract(name: string, h: StoreHarness): void {
     });
 
     describe("windows", () => {
+      test("a pool's account adds up in its total, daily and monthly windows, apart from any key's", async () => {
+        const midnight = Date.UTC(2025, 2, 11);
+        await store.addPoolUsage("fast", midnight - 1, 1_500_000, 40);
+        await store.addPoolUsage("fast", midnight + 1, 2_000_000, 60);
+        await store.addPoolUsage("slow", midnight + 1, 7, 7);
+        const pool = (period: AdmitLimits["budgetPeriod"], now: number) => store.usage(poolAccount("fast"), period, now);
+        expect(await pool("total", midnight)).toEqual({ windowStart: 0, spendMicros: 3_500_000, tokens: 100, requests: 2 });
+        expect(await pool("daily", midnight - 1)).toEqual({ windowStart: midnight - 86_400_000, spendMicros: 1_500_000, tokens: 40, requests: 1 });
+        expect(await pool("daily", midnight + 5)).toEqual({ windowStart: midnight, spendMicros: 2_000_000, tokens: 60, requests: 1 });
+        expect(await pool("monthly", midnight)).toEqual({ windowStart: Date.UTC(2025, 2, 1), spendMicros: 3_500_000, tokens: 100, requests: 2 });
+        expect((await store.usage(KEY_ID, "total", midnight)).requests).toBe(0);
+      });
+
       test("daily windows start at UTC midnight", async () => {
         const limits = { budgetPeriod: "daily" as const, maxBudgetMicros: FEE };
         const midnight = Date.UTC(2025, 2, 11);

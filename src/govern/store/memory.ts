@@ -4,7 +4,7 @@ import { checkAdmit, checkSettle, MINUTE_KEEP_MS, RELEASED_KEEP_MS, settleDeltas
 import { applyPatch, byCreation } from "./rows.ts";
 import {
   type AdmitRequest, type AdmitResult, type BudgetPeriod, type GovernanceStore, KeyConflict, type KeyPatch,
-  type KeyRecord, type KeyUsage, minuteOf, type Settlement, windowStart,
+  type KeyRecord, type KeyUsage, minuteOf, type Settlement, windowStart, PERIODS, poolAccount,
 } from "./types.ts";
 
 interface Window {
@@ -146,6 +146,17 @@ export class MemoryStore implements GovernanceStore {
     this.windows.set(wid, w);
     const m = res.minute === undefined ? undefined : this.minutes.get(res.minute);
     if (m !== undefined) m.tokens = Math.max(0, m.tokens + d.minuteTokens);
+  }
+
+  async addPoolUsage(pool: string, at: number, spendMicros: number, tokens: number): Promise<void> {
+    for (const period of PERIODS) {
+      const wid = windowId(poolAccount(pool), period, windowStart(period, at));
+      const w = this.windows.get(wid) ?? { spend: 0, tokens: 0, requests: 0 };
+      w.spend += spendMicros;
+      w.tokens += tokens;
+      w.requests += 1;
+      this.windows.set(wid, w);
+    }
   }
 
   async reconcile(now: number): Promise<number> {

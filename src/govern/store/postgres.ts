@@ -7,7 +7,7 @@ import { PG_SCHEMA_VERSION, schemaSql } from "./postgres-schema.ts";
 import { fromRow, KEY_COLUMNS, PATCHABLE, patchColumns, rowFromFields, toRow } from "./rows.ts";
 import {
   type AdmitRequest, type AdmitResult, type BudgetPeriod, type GovernanceStore, KeyConflict, type KeyPatch,
-  type KeyRecord, type KeyUsage, minuteOf, type Settlement, windowStart,
+  type KeyRecord, type KeyUsage, minuteOf, type Settlement, windowStart, PERIODS, poolAccount,
 } from "./types.ts";
 
 export interface PostgresOptions {
@@ -131,6 +131,13 @@ export class PostgresStore implements GovernanceStore {
     return Number(row?.n ?? 0);
   }
 
+  async addPoolUsage(pool: string, at: number, spendMicros: number, tokens: number): Promise<void> {
+    const account = poolAccount(pool);
+    await this.sql.unsafe(this.q.poolAdd, [
+      account, ...PERIODS.flatMap((period) => [period, String(windowStart(period, at))]), String(spendMicros), String(tokens),
+    ]);
+  }
+
   async usage(keyId: string, period: BudgetPeriod, now: number): Promise<KeyUsage> {
     const start = windowStart(period, now);
     const [w] = await this.rows(this.q.usage, [keyId, period, start]);
@@ -172,6 +179,10 @@ function statements(s: string) {
     dropReleased: `DELETE FROM ${s}.reservations WHERE released AND lease_until < $1::bigint`,
     dropMinutes: `DELETE FROM ${s}.minutes WHERE minute_start < $1::bigint`,
     usage: `SELECT spend, tokens, requests FROM ${s}.usage WHERE key_id = $1 AND period = $2 AND window_start = $3::bigint`,
+    poolAdd: `INSERT INTO ${s}.usage (key_id, period, window_start, spend, tokens, requests)
+      VALUES ($1, $2, $3::bigint, $8::bigint, $9::bigint, 1), ($1, $4, $5::bigint, $8::bigint, $9::bigint, 1), ($1, $6, $7::bigint, $8::bigint, $9::bigint, 1)
+      ON CONFLICT (key_id, period, window_start) DO UPDATE SET spend = ${s}.usage.spend + excluded.spend,
+      tokens = ${s}.usage.tokens + excluded.tokens, requests = ${s}.usage.requests + 1`,
     resetUsage: `WITH w AS (DELETE FROM ${s}.usage WHERE key_id = $1 AND period = $2 AND window_start = $3::bigint)
       DELETE FROM ${s}.minutes WHERE key_id = $1 AND minute_start = $4::bigint`,
   };

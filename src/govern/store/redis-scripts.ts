@@ -147,5 +147,18 @@ for _, id in ipairs(old) do
 end
 return {#ids, released, #old}`);
 
+/**
+ * KEYS: the pool account's total, daily and monthly windows. ARGV: spend, tokens, then a TTL per window (s, '' =
+ * never; set only when the window has none).
+ */
+export const POOL_ADD = script(`
+for i = 1, 3 do
+  redis.call('HINCRBY', KEYS[i], 's', ARGV[1])
+  redis.call('HINCRBY', KEYS[i], 't', ARGV[2])
+  redis.call('HINCRBY', KEYS[i], 'r', 1)
+  if ARGV[2 + i] ~= '' and redis.call('TTL', KEYS[i]) == -1 then redis.call('EXPIRE', KEYS[i], ARGV[2 + i]) end
+end
+return 1`);
+
 /** Loaded at open, so the first requests do not pay for EVAL. */
-export const ALL: readonly Script[] = [CREATE, LOOKUP, LIST, UPDATE, DELETE, ADMIT, SETTLE, RECONCILE];
+export const ALL: readonly Script[] = [CREATE, LOOKUP, LIST, UPDATE, DELETE, ADMIT, SETTLE, RECONCILE, POOL_ADD];

@@ -8,7 +8,7 @@ import * as lua from "./redis-scripts.ts";
 import { byCreation, fromRow, KEY_COLUMNS, patchColumns, rowFromFields, toRow } from "./rows.ts";
 import {
   type AdmitRequest, type AdmitResult, type BudgetPeriod, type GovernanceStore, KeyConflict, type KeyPatch,
-  type KeyRecord, type KeyUsage, minuteOf, type Settlement, windowStart,
+  type KeyRecord, type KeyUsage, minuteOf, type Settlement, windowStart, PERIODS, poolAccount,
 } from "./types.ts";
 
 /** Bumped on any incompatible change to the key layout; a server holding another version stops boot. */
@@ -203,6 +203,14 @@ export class RedisStore implements GovernanceStore {
       released += freed;
       if (looked < RECONCILE_BATCH && forgotten < RECONCILE_BATCH) return released;
     }
+  }
+
+  async addPoolUsage(pool: string, at: number, spendMicros: number, tokens: number): Promise<void> {
+    const account = poolAccount(pool);
+    const starts = PERIODS.map((period) => [period, windowStart(period, at)] as const);
+    await this.run(lua.POOL_ADD, starts.map(([period, start]) => `${this.p}w:${account}:${period}:${start}`), [
+      String(spendMicros), String(tokens), ...starts.map(([period, start]) => ttl(period, start, at)),
+    ]);
   }
 
   async usage(keyId: string, period: BudgetPeriod, now: number): Promise<KeyUsage> {

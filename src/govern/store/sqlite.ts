@@ -7,7 +7,7 @@ import { checkAdmit, checkSettle, MINUTE_KEEP_MS, RELEASED_KEEP_MS, settleDeltas
 import { fromRow, KEY_COLUMNS, type KeyRow, PATCHABLE, patchColumns, toRow } from "./rows.ts";
 import {
   type AdmitRequest, type AdmitResult, type BudgetPeriod, type GovernanceStore, KeyConflict, type KeyPatch,
-  type KeyRecord, type KeyUsage, minuteOf, type Settlement, windowStart,
+  type KeyRecord, type KeyUsage, minuteOf, type Settlement, windowStart, PERIODS, poolAccount,
 } from "./types.ts";
 
 /** Bumped on any incompatible change to the tables below; a file with another version stops boot. */
@@ -180,6 +180,12 @@ export class SqliteStore implements GovernanceStore {
     });
   }
 
+  async addPoolUsage(pool: string, at: number, spendMicros: number, tokens: number): Promise<void> {
+    this.tx(() => {
+      for (const period of PERIODS) this.s.poolAdd.run(poolAccount(pool), period, windowStart(period, at), spendMicros, tokens);
+    });
+  }
+
   async reconcile(now: number): Promise<number> {
     return this.tx(() => {
       const released = this.s.releaseExpired.all(now);
@@ -238,6 +244,9 @@ function prepare(db: Database) {
     windowAdmit: q<{ spend: number }>(WINDOW_ADMIT),
     windowSettle: q(WINDOW_SETTLE),
     windowRelease: q("UPDATE usage SET spend = max(0, spend - ?) WHERE key_id = ? AND period = ? AND window_start = ?"),
+    poolAdd: q(`INSERT INTO usage (key_id, period, window_start, spend, tokens, requests) VALUES (?, ?, ?, ?, ?, 1)
+      ON CONFLICT (key_id, period, window_start) DO UPDATE SET spend = spend + excluded.spend, tokens = tokens + excluded.tokens,
+      requests = requests + 1`),
     windowRead: q<{ spend: number; tokens: number; requests: number }>(
       "SELECT spend, tokens, requests FROM usage WHERE key_id = ? AND period = ? AND window_start = ?"),
     windowDelete: q("DELETE FROM usage WHERE key_id = ? AND period = ? AND window_start = ?"),

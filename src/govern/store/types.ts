@@ -138,12 +138,25 @@ export interface GovernanceStore {
    */
   reconcile(now: number): Promise<number>;
   usage(keyId: string, period: BudgetPeriod, now: number): Promise<KeyUsage>;
+  /**
+   * Adds one settled request to a pool's account (`poolAccount(name)`) in its total, daily and monthly windows at
+   * `at`: `usage(poolAccount(name), period, now)` reads them back. Reporting only (no limit reads it), so it is a
+   * separate, commutative step after settlement.
+   */
+  addPoolUsage(pool: string, at: number, spendMicros: number, tokens: number): Promise<void>;
   /** Zeroes the key's current budget window and minute counters. */
   resetUsage(keyId: string, period: BudgetPeriod, now: number): Promise<void>;
   /** Cheap liveness probe (`/healthz` detail, boot). */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The account a pool's usage is kept under: key ids are `vk_…`, so it never meets a key's. */
+export function poolAccount(pool: string): string {
+  return `pool:${pool}`;
+}
+
+export const PERIODS: readonly BudgetPeriod[] = ["total", "daily", "monthly"];
 
 export class KeyConflict extends Error {
   override readonly name = "KeyConflict";
