@@ -1,18 +1,26 @@
-// Three busbar processes share one real Redis (issue #8; spec README platform decision 3). 2 000 concurrent requests
-// from governed keys are spread across them: a budget is never overrun, an RPM limit holds fleet-wide, and the
-// ledger equals the fee plus the usage the upstream reported, request by request, exactly.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+// Three busbar processes share one real store (issue #8; spec README platform decision 3; §8 GOV-08), run for Redis
+// and Postgres by fleet-redis.test.ts and fleet-postgres.test.ts. 2 000 concurrent requests from governed keys are
+// spread across them: a budget is never overrun, an RPM limit holds fleet-wide, and the ledger equals the fee plus
+// the usage the upstream reported, request by request, exactly.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startMockUpstream, type MockUpstream } from "../../src/mock/index.ts";
 import { spawnBusbar } from "../helpers/process.ts";
-import { startRedis, type TestRedis } from "../helpers/redis.ts";
+
+/** A throwaway store server for the fleet. */
+export interface FleetStore {
+  readonly url: string;
+  stop(): Promise<void>;
+}
 
 const ADMIN = "fleet-admin-token-7";
 const RATE = { input: 1000, output: 2000 }; // cents per million tokens
 const FEE_MICROS = 1_000_000;
 
+export function fleetSuite(kind: "redis" | "postgres", start: () => Promise<FleetStore>): void {
+describe(`three instances on one ${kind}`, () => {
 interface Instance {
   readonly proc: ReturnType<typeof Bun.spawn>;
   readonly url: string;
@@ -20,14 +28,14 @@ interface Instance {
 }
 
 let dir: string;
-let redis: TestRedis;
+let store: FleetStore;
 let mock: MockUpstream;
 const fleet: Instance[] = [];
 
 async function boot(i: number): Promise<Instance> {
   const cfg = join(dir, `busbar-${i}.yaml`);
   writeFileSync(cfg, fleetConfig());
-  const b = await spawnBusbar(cfg, { REDIS_URL: redis.url, UP_KEY: "k" }, { admin: true });
+  const b = await spawnBusbar(cfg, { STORE_URL: store.url, UP_KEY: "k" }, { admin: true });
   return { proc: b.proc, url: b.url, adminUrl: b.adminUrl ?? "" };
 }
 
@@ -42,7 +50,7 @@ pools:
   p: { members: [ { target: m } ] }
 governance:
   enabled: true
-  store: { kind: redis, url_env: REDIS_URL, prefix: "fleet:" }
+  store: { kind: ${kind}, url_env: STORE_URL }
   rate_card: { m: { input_cents_per_mtok: ${RATE.input}, output_cents_per_mtok: ${RATE.output} } }
 admin: { listen: "127.0.0.1:0", token: "${ADMIN}" }
 `;
@@ -50,7 +58,7 @@ admin: { listen: "127.0.0.1:0", token: "${ADMIN}" }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "busbar-fleet-"));
-  redis = await startRedis();
+  store = await start();
   mock = startMockUpstream({ port: 0 });
   fleet.push(...(await Promise.all([0, 1, 2].map(boot))));
 }, 30_000);
@@ -59,7 +67,7 @@ afterAll(async () => {
   for (const f of fleet) f.proc.kill();
   await Promise.all(fleet.map((f) => f.proc.exited));
   await mock.stop();
-  await redis.stop();
+  await store.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -145,3 +153,6 @@ test("a key deleted through one instance is refused by the others within key_cac
   }
   expect([...refusedBy].sort()).toEqual([1, 2]);
 }, 30_000);
+
+});
+}
