@@ -40,8 +40,11 @@ export interface AdmitInput {
 // Vendor-plausible messages that never name keys, pools or budgets (platform.md §3.5).
 const NOT_ALLOWED: GatewayError = { kind: "permission", message: "You do not have access to this model." };
 const OVER_BUDGET: GatewayError = { kind: "quota", message: "You exceeded your current quota, please check your plan and billing details." };
-const rateLimited = (retryAfter: number): GatewayError => ({
-  kind: "rate_limit", message: "Rate limit reached for requests. Please try again later.", retryAfter,
+/** Names the bucket that blocked (requests or tokens per minute), never the key or its numbers (§3.5). */
+const rateLimited = (bucket: "rpm" | "tpm", retryAfter: number): GatewayError => ({
+  kind: "rate_limit",
+  message: `Rate limit reached for ${bucket === "rpm" ? "requests" : "tokens"} per minute. Please try again in ${retryAfter}s.`,
+  retryAfter,
 });
 
 interface CachedKey {
@@ -219,7 +222,7 @@ export class Governor {
     switch (result.reason) {
       case "rpm":
       case "tpm":
-        return { ok: false, error: rateLimited(result.retryAfterSecs), reason: `${result.reason} limit of ${key.id}` };
+        return { ok: false, error: rateLimited(result.reason, result.retryAfterSecs), reason: `${result.reason} limit of ${key.id}` };
       case "budget":
         return { ok: false, error: OVER_BUDGET, reason: `budget of ${key.id}` };
       default: {

@@ -223,14 +223,18 @@ describe("native rejections (GOV-03, GOV-04, GOV-05)", () => {
     // Five admitted, unless the wall-clock minute turns over mid-test; then a sixth would be admitted too.
     const statuses = [];
     let retry: string | null = null;
+    let message = "";
     for (let i = 0; i < 6; i++) {
       const res = await post(k.secret, "/v1/chat/completions", chat("pool-openai"));
       statuses.push(res.status);
-      if (res.status === 429) retry = res.headers.get("retry-after");
-      await res.arrayBuffer();
+      if (res.status === 429) {
+        retry = res.headers.get("retry-after");
+        message = ((await res.json()) as { error: { message: string } }).error.message;
+      } else await res.arrayBuffer();
     }
     if (statuses.at(-1) === 429) {
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+      expect(message).toStartWith("Rate limit reached for requests per minute.");
       expect(Number(retry)).toBeGreaterThanOrEqual(1);
       expect(Number(retry)).toBeLessThanOrEqual(60);
     }
