@@ -102,7 +102,9 @@ export type OnExhausted =
   | { readonly action: "fallback_pool"; readonly pool: string };
 
 /** `weighted` = smooth weighted round-robin; `ordered` = list order, first usable member wins (spec README). */
-export type PoolPolicyName = "weighted" | "ordered";
+export type PoolPolicyName = "weighted" | "ordered" | NativeStrategy;
+/** reliability.md §11.1 built-in strategies: a per-request member ranking over the pool (src/route/policies.ts). */
+export type NativeStrategy = "cheapest" | "fastest" | "least_busy";
 
 /** Spec README, stream commit window: hold N tokens or T ms before committing; unset = commit at first content. */
 export interface CommitWindowSpec {

@@ -10,6 +10,7 @@ import { AttemptAbort, RequestEnd } from "../upstream/abort.ts";
 import { type AttemptOutcome, type FailoverReason, type Reply, runAttempt } from "../upstream/attempt.ts";
 import type { ClientBody } from "../upstream/egress.ts";
 import type { Lane, Pool, PoolMember } from "./lanes.ts";
+import { isNative, nativeOrder } from "./policies.ts";
 import { isReady, select } from "./select.ts";
 import { timers } from "./timers.ts";
 
@@ -69,12 +70,14 @@ interface LoopState {
   lastSkip: Reply | undefined;
   /** An upstream was actually called (skips do not count). */
   attempted: boolean;
+  /** A native strategy's ranking, made once per pool the request enters (§11.1). */
+  order: { readonly pool: Pool; readonly members: readonly PoolMember[] | undefined } | undefined;
 }
 
 async function loop(rt: Runtime, s: ServeInput, req: RequestEnd): Promise<Served> {
   const st: LoopState = {
     pool: s.pool, hops: 0, visited: [s.pool.name], tried: [], pruned: [],
-    lastContext: undefined, lastWasContext: false, lastSkip: undefined, attempted: false,
+    lastContext: undefined, lastWasContext: false, lastSkip: undefined, attempted: false, order: undefined,
   };
   const servesMember = (m: PoolMember) => s.serves(m.lane);
   for (;;) {
@@ -83,9 +86,11 @@ async function loop(rt: Runtime, s: ServeInput, req: RequestEnd): Promise<Served
     const { pool } = st;
     const header = pool.spec.affinity?.headerName;
     const affinityKey = header === undefined ? undefined : s.callerHeaders.get(header) || undefined;
+    const policy = pool.spec.policy;
+    if (isNative(policy) && st.order?.pool !== pool) st.order = { pool, members: nativeOrder(pool, policy, rt.config.governance) };
     const sel = st.hops > pool.spec.failover.cap
       ? { kind: "none" as const }
-      : select({ pool, now: rt.nowMs(), tried: st.tried, pruned: st.pruned, serves: servesMember, affinityKey });
+      : select({ pool, now: rt.nowMs(), tried: st.tried, pruned: st.pruned, serves: servesMember, affinityKey, order: st.order?.pool === pool ? st.order.members : undefined });
     if (sel.kind === "none") {
       const next = exhausted(rt, s, st);
       if (next === "continue") continue;

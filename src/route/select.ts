@@ -17,6 +17,8 @@ export interface SelectInput {
   readonly serves: (m: PoolMember) => boolean;
   /** The value of the pool's affinity header, if it has an affinity block and the header is present. */
   readonly affinityKey: string | undefined;
+  /** A native strategy's ranking for this request (§11.1); undefined = SWRR or list order decides. */
+  readonly order?: readonly PoolMember[] | undefined;
 }
 
 export type Selection =
@@ -48,8 +50,12 @@ function hasPermit(m: PoolMember): boolean {
   return p.free > 0 && p.waiting === 0;
 }
 
-function pick(pool: Pool, among: PoolMember[]): PoolMember | undefined {
+function pick(pool: Pool, among: PoolMember[], order: readonly PoolMember[] | undefined): PoolMember | undefined {
   if (among.length === 0) return undefined;
+  if (order !== undefined) {
+    // The first ranked member still in the running; unranked ones are demoted to SWRR below (§11.1).
+    for (const m of order) if (among.includes(m)) return m;
+  }
   if (pool.spec.policy === "ordered") return among[0];
   return among[swrrPick(among)];
 }
@@ -62,9 +68,9 @@ export function select(s: SelectInput): Selection {
     if (pinned !== undefined && ready.includes(pinned) && hasPermit(pinned)) return { kind: "now", member: pinned };
   }
   const free = ready.filter(hasPermit);
-  const now = pick(s.pool, free);
+  const now = pick(s.pool, free, s.order);
   if (now !== undefined) return { kind: "now", member: now };
-  return { kind: "wait", member: pick(s.pool, ready)! };
+  return { kind: "wait", member: pick(s.pool, ready, s.order)! };
 }
 
 const FNV_OFFSET = 0xcbf29ce484222325n;

@@ -181,7 +181,7 @@ health: { interval_secs: -1 }
   });
 });
 
-// The §2 example as written, except `batch`: this build has no `route` key and no `cheapest` policy.
+// The §2 example as written, except `batch`: this build has no `route` key and no `usage` policy.
 const SECTION_2 = `providers:
   anthropic: { api_key_env: ANTHROPIC_KEY, error_map: { "1113": billing },
                health: { mode: dead, interval_secs: 30, timeout_secs: 5 } }
@@ -248,10 +248,10 @@ describe("reliability.md §2 example", () => {
   });
 
   test("its original batch pool is refused with what this build lacks", () => {
-    const original = SECTION_2.replace("batch: { policy: { name: ordered }", "batch: { route: native, policy: { name: cheapest }");
+    const original = SECTION_2.replace("batch: { policy: { name: ordered }", "batch: { route: native, policy: { name: usage }");
     expect(errorsOf(load(original, { env: ENV }))).toEqual([
       "config.yaml: pools.batch.route: unknown key",
-      'config.yaml: pools.batch.policy.name: "cheapest" is not supported by this build (supported: weighted, ordered)',
+      'config.yaml: pools.batch.policy.name: "usage" is not supported by this build (supported: weighted, ordered, cheapest, fastest, least_busy)',
     ]);
   });
 });
