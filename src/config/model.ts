@@ -102,7 +102,16 @@ export type OnExhausted =
   | { readonly action: "fallback_pool"; readonly pool: string };
 
 /** `weighted` = smooth weighted round-robin; `ordered` = list order, first usable member wins (spec README). */
-export type PoolPolicyName = "weighted" | "ordered" | NativeStrategy;
+export type PoolPolicyName = "weighted" | "ordered" | NativeStrategy | "webhook";
+
+/** reliability.md §11.3: an operator URL that ranks (and may restrict or reject) a pool's members per request. */
+export interface WebhookPolicySpec {
+  readonly url: string;
+  readonly timeoutMs: number;
+  readonly onError: "weighted" | "first" | "reject";
+  readonly onEmpty: "reject" | "weighted";
+  readonly maxInFlight: number;
+}
 /** reliability.md §11.1 built-in strategies: a per-request member ranking over the pool (src/route/policies.ts). */
 export type NativeStrategy = "cheapest" | "fastest" | "least_busy";
 
@@ -120,6 +129,8 @@ export interface PoolSpec {
   readonly translation: TranslationMode;
   readonly reasoningContent: boolean;
   readonly policy: PoolPolicyName;
+  /** Set when `policy.name` is `webhook`. */
+  readonly webhook: WebhookPolicySpec | undefined;
   /** Session affinity by header; undefined = off (reliability.md §4, D6). */
   readonly affinity: { readonly headerName: string } | undefined;
   readonly failover: FailoverSpec;

@@ -1,5 +1,6 @@
 // Pool rules that span keys or sections (reliability.md §2, §13.2 case 30): fallback pools, exclusions,
 // the cooldown range, trip keys the chosen mode never reads, and pools that mix protocols.
+import { classifyHost } from "./hosts.ts";
 import { didYouMean, type Problem, problem } from "./messages.ts";
 import { dependsOnUnset, type UnknownAt } from "./placeholders.ts";
 import type { MergedProvider } from "./providers.ts";
@@ -15,6 +16,7 @@ export function checkPools(op: OperatorConfig, providers: readonly MergedProvide
   for (const [name, pool] of Object.entries(op.pools)) {
     const at = (...keys: (string | number)[]) => ["pools", name, ...keys];
     out.problems.push(...exclusionProblems(pool, at));
+    out.problems.push(...webhookPolicyProblems(pool, at, unknownAt));
     out.problems.push(...cooldownProblems(pool, at, unknownAt));
     if (!unknownAt(at("breaker", "trip", "mode"))) out.warnings.push(...unreadTripKeys(pool, at));
     const mixed = mixedProtocols(op, pool, providers, unknownAt);
@@ -120,4 +122,25 @@ function fallbackProblems(op: OperatorConfig, unknownAt: UnknownAt): Problem[] {
       `fallback_pool ${JSON.stringify(next.get(first))} closes a cycle: ${ordered.join(" → ")} (a fallback chain must end)`));
   }
   return out;
+}
+
+/**
+ * reliability.md §11.3: a webhook policy needs `url`; loopback may be plain http, anything else https; private,
+ * link-local, CGNAT, metadata and unroutable hosts are refused. No other policy takes a url.
+ */
+function webhookPolicyProblems(pool: PoolEntry, at: (...k: (string | number)[]) => (string | number)[], unknownAt: UnknownAt): Problem[] {
+  const p = pool.policy;
+  if (p.name !== "webhook") return p.url === undefined ? [] : [problem(at("policy", "url"), `only a webhook policy takes a url (policy.name is ${p.name})`)];
+  if (p.url === undefined) return [problem(at("policy", "url"), "a webhook policy needs the url it asks")];
+  if (unknownAt(at("policy", "url"))) return [];
+  let url: URL;
+  try {
+    url = new URL(p.url);
+  } catch {
+    return [problem(at("policy", "url"), "must be an absolute http:// or https:// URL")];
+  }
+  const cls = classifyHost(url.hostname);
+  if (cls === "loopback") return url.protocol === "http:" || url.protocol === "https:" ? [] : [problem(at("policy", "url"), "must be http:// or https://")];
+  if (cls !== "public") return [problem(at("policy", "url"), `${url.hostname} is a ${cls} address; a routing webhook may be loopback or a public https:// host`)];
+  return url.protocol === "https:" ? [] : [problem(at("policy", "url"), `https:// is required for ${url.hostname} (plain http:// only on loopback)`)];
 }

@@ -131,9 +131,9 @@ export const PoolMemberSchema = mapping({
 
 export const TRANSLATION_MODES = ["lossy", "strict"] as const;
 
-export const POOL_POLICIES = ["weighted", "ordered", "cheapest", "fastest", "least_busy"] as const satisfies readonly PoolPolicyName[];
+export const POOL_POLICIES = ["weighted", "ordered", "cheapest", "fastest", "least_busy", "webhook"] as const satisfies readonly PoolPolicyName[];
 /** Policies reliability.md §11 names that later builds add; refused with the names this one supports. */
-const LATER_POLICIES: readonly unknown[] = ["usage", "webhook", "script"];
+const LATER_POLICIES: readonly unknown[] = ["usage", "script"];
 const policyName = v.picklist(POOL_POLICIES, (i) => LATER_POLICIES.includes(i.input)
   ? `${JSON.stringify(i.input)} is not supported by this build (supported: ${POOL_POLICIES.join(", ")})`
   : `must be one of ${POOL_POLICIES.join(", ")} (got ${describeEnumInput(i.input)})`);
@@ -203,6 +203,7 @@ export const DEFAULT_STALL_TIMEOUT_MS = 120_000;
  * routes use exactly these (reliability.md §3). */
 export const POOL_DEFAULTS = {
   policy: "weighted",
+  webhook: undefined,
   affinity: undefined,
   failover: { deadlineSecs: 120, cap: 3, exclusions: [], prebufferMs: 0, prebufferBytes: 0 },
   breaker: {
@@ -221,7 +222,15 @@ export const PoolSchema = mapping({
   translation: v.optional(oneOf(TRANSLATION_MODES)),
   /** OpenAI callers receive thinking as `reasoning_content` only when the pool opts in (spec README D11). */
   reasoning_content: v.optional(bool(), false),
-  policy: v.nullish(mapping({ name: v.optional(policyName, "weighted") }), {}),
+  policy: v.nullish(mapping({
+    name: v.optional(policyName, "weighted"),
+    /** webhook (reliability.md §11.3): required then, refused otherwise (pool-checks.ts). */
+    url: v.optional(nonEmpty()),
+    timeout_ms: v.optional(between(1, 10_000), 150),
+    on_error: v.optional(oneOf(["weighted", "first", "reject"]), "weighted"),
+    on_empty: v.optional(oneOf(["reject", "weighted"]), "reject"),
+    max_in_flight: v.optional(atLeast(1), 64),
+  }), {}),
   /** Present = on (reliability.md D6); an empty value is refused, since it would silently turn affinity on. */
   affinity: v.optional(mapping({
     mode: oneOf(["session"]),

@@ -113,6 +113,9 @@ function resolvePool(name: string, p: PoolEntry, op: OperatorConfig): PoolSpec {
     translation: p.translation ?? op.translation,
     reasoningContent: p.reasoning_content,
     policy: p.policy.name,
+    webhook: p.policy.name === "webhook" && p.policy.url !== undefined ? {
+      url: p.policy.url, timeoutMs: p.policy.timeout_ms, onError: p.policy.on_error, onEmpty: p.policy.on_empty, maxInFlight: p.policy.max_in_flight,
+    } : undefined,
     affinity: p.affinity ? { headerName: p.affinity.header_name } : undefined,
     failover: {
       deadlineSecs: failover.deadline_secs,

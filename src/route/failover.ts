@@ -11,6 +11,7 @@ import { type AttemptOutcome, type FailoverReason, type Reply, runAttempt } from
 import type { ClientBody } from "../upstream/egress.ts";
 import type { Lane, Pool, PoolMember } from "./lanes.ts";
 import { isNative, nativeOrder } from "./policies.ts";
+import { webhookDecision } from "./webhook-policy.ts";
 import { isReady, select } from "./select.ts";
 import { timers } from "./timers.ts";
 
@@ -72,14 +73,16 @@ interface LoopState {
   attempted: boolean;
   /** A native strategy's ranking, made once per pool the request enters (§11.1). */
   order: { readonly pool: Pool; readonly members: readonly PoolMember[] | undefined } | undefined;
+  /** A webhook's `restrict`: narrows the eligible members for the whole request, fallback pools included. */
+  allowed: ((m: PoolMember) => boolean) | undefined;
 }
 
 async function loop(rt: Runtime, s: ServeInput, req: RequestEnd): Promise<Served> {
   const st: LoopState = {
     pool: s.pool, hops: 0, visited: [s.pool.name], tried: [], pruned: [],
-    lastContext: undefined, lastWasContext: false, lastSkip: undefined, attempted: false, order: undefined,
+    lastContext: undefined, lastWasContext: false, lastSkip: undefined, attempted: false, order: undefined, allowed: undefined,
   };
-  const servesMember = (m: PoolMember) => s.serves(m.lane);
+  const servesMember = (m: PoolMember) => s.serves(m.lane) && (st.allowed === undefined || st.allowed(m));
   for (;;) {
     if (req.reason === undefined && performance.now() >= req.deadlineAt) req.fire("deadline");
     if (req.reason !== undefined) return ended(rt, s, st, req);
@@ -88,6 +91,15 @@ async function loop(rt: Runtime, s: ServeInput, req: RequestEnd): Promise<Served
     const affinityKey = header === undefined ? undefined : s.callerHeaders.get(header) || undefined;
     const policy = pool.spec.policy;
     if (isNative(policy) && st.order?.pool !== pool) st.order = { pool, members: nativeOrder(pool, policy, rt.config.governance) };
+    if (policy === "webhook" && pool.spec.webhook !== undefined && st.order?.pool !== pool) {
+      const d = await webhookDecision(rt, pool, pool.spec.webhook, {
+        caller: s.caller, body: s.body.json, bodyChars: s.body.text.length, stream: s.stream,
+        deadlineMs: Math.max(0, Math.round(req.deadlineAt - performance.now())),
+      });
+      if (d.kind === "reject") return { error: d.error };
+      st.order = { pool, members: d.order };
+      if (d.allowed !== undefined) st.allowed = d.allowed;
+    }
     const sel = st.hops > pool.spec.failover.cap
       ? { kind: "none" as const }
       : select({ pool, now: rt.nowMs(), tried: st.tried, pruned: st.pruned, serves: servesMember, affinityKey, order: st.order?.pool === pool ? st.order.members : undefined });

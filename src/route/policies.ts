@@ -11,7 +11,7 @@ import type { Pool, PoolMember } from "./lanes.ts";
 type Signal = (m: PoolMember, gov: GovernanceSpec) => number | undefined;
 
 /** cents per Mtok: the member's `cost_per_mtok`, else the mean of input and output from the rate lookup (§3.3). */
-function cost(m: PoolMember, gov: GovernanceSpec): number | undefined {
+export function memberCost(m: PoolMember, gov: GovernanceSpec): number | undefined {
   if (m.spec.costPerMtok !== undefined) return m.spec.costPerMtok;
   const src = priceSource(gov, { model: m.lane.name, upstreamModel: m.lane.upstreamModel, catalog: m.lane.provider.pricing });
   switch (src.kind) {
@@ -29,7 +29,7 @@ function cost(m: PoolMember, gov: GovernanceSpec): number | undefined {
 }
 
 const SIGNALS: Record<NativeStrategy, Signal> = {
-  cheapest: cost,
+  cheapest: memberCost,
   fastest: (m) => m.lane.state.latencyEwmaMs ?? undefined,
   // Most free permits first: negate so that lower ranks first.
   least_busy: (m) => -m.lane.state.permits.free,

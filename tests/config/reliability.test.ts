@@ -251,7 +251,7 @@ describe("reliability.md §2 example", () => {
     const original = SECTION_2.replace("batch: { policy: { name: ordered }", "batch: { route: native, policy: { name: usage }");
     expect(errorsOf(load(original, { env: ENV }))).toEqual([
       "config.yaml: pools.batch.route: unknown key",
-      'config.yaml: pools.batch.policy.name: "usage" is not supported by this build (supported: weighted, ordered, cheapest, fastest, least_busy)',
+      'config.yaml: pools.batch.policy.name: "usage" is not supported by this build (supported: weighted, ordered, cheapest, fastest, least_busy, webhook)',
     ]);
   });
 });

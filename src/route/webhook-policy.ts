@@ -1,0 +1,150 @@
+// Webhook routing policy (reliability.md §11.2–§11.3): once per request, before the first attempt in the pool, POST
+// what the request is (never its text, credentials or headers) and what each member looks like to an operator URL,
+// and take back an order, a restriction or a rejection. A timeout, an error, a malformed answer or too many calls in
+// flight fall back per `on_error` and never block or fail the request beyond it.
+import type { WebhookPolicySpec } from "../config/model.ts";
+import { requestedOutputCap } from "../govern/admission.ts";
+import type { GatewayError } from "../ir/errors.ts";
+import type { ProtocolName } from "../ir/protocol.ts";
+import type { Runtime } from "../runtime.ts";
+import type { Pool, PoolMember } from "./lanes.ts";
+import { memberCost } from "./policies.ts";
+import { timers } from "./timers.ts";
+
+export const REPLY_MAX_BYTES = 65_536;
+
+export interface PolicyRequestInfo {
+  readonly caller: ProtocolName;
+  readonly body: Record<string, unknown>;
+  readonly bodyChars: number;
+  readonly stream: boolean;
+  readonly deadlineMs: number;
+}
+
+export type PolicyDecision =
+  | { readonly kind: "decide"; readonly order: PoolMember[] | undefined; readonly allowed: ((m: PoolMember) => boolean) | undefined; readonly outcome: string }
+  | { readonly kind: "reject"; readonly error: GatewayError; readonly outcome: string };
+
+const inFlight = new WeakMap<Pool, { n: number }>();
+
+const arrayLength = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
+
+/** §11.2 PolicyRequest, candidates and context; no message text, credentials or client headers. */
+export function policyPayload(rt: Runtime, pool: Pool, r: PolicyRequestInfo): unknown {
+  const b = r.body;
+  const messages = arrayLength(b["messages"]) || arrayLength(b["contents"]) || arrayLength(b["input"]);
+  const tools = arrayLength(b["tools"]);
+  const model = b["model"];
+  const cap = requestedOutputCap(r.caller, b, 0);
+  const now = rt.nowMs();
+  return {
+    version: 1,
+    request: {
+      pool: pool.name, ingress_protocol: r.caller, requested_model: typeof model === "string" ? model : null,
+      message_count: messages, tool_count: tools, has_tools: tools > 0, total_chars: r.bodyChars, system_chars: null,
+      max_tokens: cap > 0 ? cap : null, stream: r.stream,
+    },
+    candidates: pool.members.map((m) => ({
+      idx: m.index, model: m.lane.name, provider: m.lane.provider.name, protocol: m.lane.protocol.name, weight: m.weight,
+      context_max: m.spec.contextMax ?? null, tier: m.spec.tier ?? null, tags: m.spec.tags,
+      cost_per_mtok: memberCost(m, rt.config.governance) ?? null, latency_ms: m.lane.state.latencyEwmaMs,
+      available_concurrency: m.lane.state.permits.free, max_concurrent: m.lane.state.permits.size,
+      budget_remaining: Number.isFinite(m.lane.state.budgetLeft) ? m.lane.state.budgetLeft : null,
+      rate_headroom: null, half_open: m.cell.state === "half_open" || !m.cell.isReady(now),
+    })),
+    context: { pool: pool.name, key_id: null, key_rate_headroom: null, key_budget_remaining: null, deadline_ms: r.deadlineMs },
+  };
+}
+
+const POLICY_FAILED: GatewayError = { kind: "overloaded", message: "The routing policy for this model is unavailable; retry shortly." };
+const NOTHING_ALLOWED: GatewayError = { kind: "overloaded", message: "No upstream of this model may serve this request right now." };
+
+/** A reject's status (clamped to 400–499, default 403) as the nearest native error kind. */
+function rejectError(status: unknown, message: unknown): GatewayError {
+  const s = typeof status === "number" && Number.isInteger(status) ? Math.min(499, Math.max(400, status)) : 403;
+  const text = (typeof message === "string" && message !== "" ? message : "This request is not allowed.")
+    .replace(/[\u0000-\u001f\u007f]/g, "").slice(0, 512);
+  const kind = s === 401 ? "authentication" : s === 403 ? "permission" : s === 404 ? "not_found" : s === 413 ? "too_large" : s === 429 ? "rate_limit" : "invalid_request";
+  return { kind, message: text };
+}
+
+function fallback(spec: WebhookPolicySpec, pool: Pool, outcome: string): PolicyDecision {
+  switch (spec.onError) {
+    case "weighted": return { kind: "decide", order: undefined, allowed: undefined, outcome };
+    case "first": return { kind: "decide", order: [...pool.members], allowed: undefined, outcome };
+    case "reject": return { kind: "reject", error: POLICY_FAILED, outcome };
+    default: {
+      const never: never = spec.onError;
+      throw new Error(`unknown on_error ${String(never)}`);
+    }
+  }
+}
+
+export async function webhookDecision(rt: Runtime, pool: Pool, spec: WebhookPolicySpec, r: PolicyRequestInfo): Promise<PolicyDecision> {
+  let count = inFlight.get(pool);
+  if (count === undefined) inFlight.set(pool, count = { n: 0 });
+  if (count.n >= spec.maxInFlight) return fallback(spec, pool, "saturated");
+  count.n++;
+  const abort = new AbortController();
+  const timer = timers.schedule(spec.timeoutMs, () => abort.abort());
+  let reply: unknown;
+  try {
+    const res = await rt.fetch(new URL(spec.url), {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(policyPayload(rt, pool, r)),
+      signal: abort.signal, redirect: "manual",
+    });
+    if (res.status < 200 || res.status > 299) {
+      await res.body?.cancel().catch(() => {});
+      return fallback(spec, pool, "error");
+    }
+    const text = await res.text();
+    if (text.length > REPLY_MAX_BYTES) return fallback(spec, pool, "error");
+    reply = JSON.parse(text);
+  } catch {
+    return fallback(spec, pool, abort.signal.aborted ? "timeout" : "error");
+  } finally {
+    timer.cancel();
+    count.n--;
+  }
+  if (typeof reply !== "object" || reply === null || Array.isArray(reply)) return fallback(spec, pool, "error");
+  return interpret(reply as Record<string, unknown>, pool, spec);
+}
+
+/** Precedence: reject, then restrict + order, then abstain (§11.3). */
+export function interpret(reply: Record<string, unknown>, pool: Pool, spec: WebhookPolicySpec): PolicyDecision {
+  const reject = reply["reject"];
+  if (typeof reject === "object" && reject !== null) {
+    const r = reject as Record<string, unknown>;
+    return { kind: "reject", error: rejectError(r["status"], r["message"]), outcome: "reject" };
+  }
+  let allowed: ((m: PoolMember) => boolean) | undefined;
+  const restrict = reply["restrict"];
+  if (typeof restrict === "object" && restrict !== null) {
+    const tags = (restrict as Record<string, unknown>)["tags_any"];
+    const models = (restrict as Record<string, unknown>)["models"];
+    const tagSet = Array.isArray(tags) ? new Set(tags.filter((t): t is string => typeof t === "string")) : undefined;
+    const modelSet = Array.isArray(models) ? new Set(models.filter((t): t is string => typeof t === "string")) : undefined;
+    if (tagSet !== undefined || modelSet !== undefined) {
+      allowed = (m) => (tagSet === undefined || m.spec.tags.some((t) => tagSet.has(t))) && (modelSet === undefined || modelSet.has(m.lane.name));
+      if (!pool.members.some(allowed)) {
+        if (spec.onEmpty === "reject") return { kind: "reject", error: NOTHING_ALLOWED, outcome: "restrict" };
+        allowed = undefined;
+      }
+    }
+  }
+  const raw = reply["order"];
+  const order: PoolMember[] = [];
+  if (Array.isArray(raw)) {
+    for (const i of raw) {
+      const m = typeof i === "number" ? pool.members[i] : undefined;
+      if (m !== undefined && !order.includes(m)) order.push(m);
+    }
+  }
+  const abstain = order.length === 0 || reply["abstain"] === true;
+  return {
+    kind: "decide",
+    order: abstain ? undefined : order,
+    allowed,
+    outcome: allowed !== undefined ? "restrict" : abstain ? "abstain" : "prefer",
+  };
+}

@@ -1,0 +1,118 @@
+// Webhook routing policy (reliability.md §11.3): the operator's answer orders, restricts or rejects; a timeout, a
+// 500, garbage, a slow or a dead webhook fall back to the native order and the request still succeeds, within the
+// timeout plus a small margin.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { errorsOf, load, MINIMAL } from "../config/helpers.ts";
+import { chat, membersYaml, servedBy } from "../e2e/reliability-kit.ts";
+import { startGateway, type TestGateway } from "../helpers/gateway.ts";
+
+type Mode = { kind: "reply"; body: unknown } | { kind: "status"; status: number } | { kind: "garbage" } | { kind: "hang" };
+let mode: Mode = { kind: "reply", body: {} };
+const seenBodies: unknown[] = [];
+const hooks = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  async fetch(req) {
+    seenBodies.push(await req.json());
+    switch (mode.kind) {
+      case "reply": return Response.json(mode.body);
+      case "status": return new Response("nope", { status: mode.status });
+      case "garbage": return new Response("{not json", { headers: { "content-type": "application/json" } });
+      case "hang": return new Promise<Response>((resolve) => setTimeout(() => resolve(Response.json({ order: [2] })), 1000));
+    }
+  },
+});
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startGateway({
+    yaml: (m) => membersYaml(m, { a: "openai", b: "anthropic", c: "gemini" },
+      `  x: { policy: { name: webhook, url: "http://127.0.0.1:${hooks.port}/route", timeout_ms: 60 }, members: [ { target: a, tags: [eu] }, { target: b, tags: [us] }, { target: c, tags: [eu] } ] }
+  y: { policy: { name: webhook, url: "http://127.0.0.1:1/dead", timeout_ms: 60, on_error: first }, members: [ { target: b }, { target: a } ] }
+  z: { policy: { name: webhook, url: "http://127.0.0.1:${hooks.port}/route", timeout_ms: 60, on_error: reject }, members: [ { target: a } ] }`),
+    mock: { memberTag: true },
+  });
+});
+afterAll(async () => {
+  await gw.stop();
+  await hooks.stop(true);
+});
+
+async function timed(model = "x"): Promise<{ member: string; ms: number }> {
+  const t = performance.now();
+  const member = await servedBy(await chat(gw.url, model));
+  return { member, ms: performance.now() - t };
+}
+
+describe("the webhook decides", () => {
+  test("its order wins, and it sees the request's shape and the candidates, never the text", async () => {
+    mode = { kind: "reply", body: { order: [2, 0] } };
+    expect((await timed()).member).toBe("c");
+    const sent = seenBodies.at(-1) as { version: number; request: Record<string, unknown>; candidates: { idx: number; model: string; tags: string[] }[] };
+    expect(sent.version).toBe(1);
+    expect(sent.request).toMatchObject({ pool: "x", ingress_protocol: "openai", requested_model: "x", message_count: 1, stream: false });
+    expect(sent.candidates.map((c) => [c.idx, c.model, c.tags])).toEqual([[0, "a", ["eu"]], [1, "b", ["us"]], [2, "c", ["eu"]]]);
+    expect(JSON.stringify(sent)).not.toContain('"hi"');
+  });
+
+  test("restrict narrows the members; an empty restriction is a native 503 (on_empty: reject)", async () => {
+    mode = { kind: "reply", body: { restrict: { tags_any: ["us"] } } };
+    expect((await timed()).member).toBe("b");
+    mode = { kind: "reply", body: { restrict: { models: ["nope"] } } };
+    const res = await chat(gw.url, "x");
+    expect(res.status).toBe(503);
+    await res.arrayBuffer();
+  });
+
+  test("reject ends the request before any upstream call, with a clamped status and a cleaned message", async () => {
+    mode = { kind: "reply", body: { reject: { status: 999, message: "not\r\nfor you" } } };
+    const before = gw.mock.requests.length;
+    const res = await chat(gw.url, "x");
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe("notfor you");
+    expect(gw.mock.requests.length).toBe(before);
+  });
+});
+
+describe("failures fall back (on_error) and the request still succeeds", () => {
+  test.each<[string, Mode]>([
+    ["a 500", { kind: "status", status: 500 }],
+    ["garbage JSON", { kind: "garbage" }],
+    ["a slow webhook (past timeout_ms)", { kind: "hang" }],
+  ])("%s → the native order, within the timeout plus a margin", async (_, m) => {
+    mode = m;
+    const r = await timed();
+    expect(["a", "b", "c"]).toContain(r.member);
+    expect(r.ms).toBeLessThan(60 + 400);
+  });
+
+  test("a dead webhook with on_error: first → list order", async () => {
+    for (let i = 0; i < 3; i++) expect((await timed("y")).member).toBe("b");
+  });
+
+  test("on_error: reject → a native 503 with no upstream call", async () => {
+    mode = { kind: "status", status: 500 };
+    const before = gw.mock.requests.length;
+    const res = await chat(gw.url, "z");
+    expect(res.status).toBe(503);
+    await res.arrayBuffer();
+    expect(gw.mock.requests.length).toBe(before);
+  });
+});
+
+describe("the webhook url at load", () => {
+  const pool = (url: string) => `${MINIMAL}pools:\n  p: { policy: { name: webhook, url: "${url}" }, members: [ { target: gpt } ] }\n`;
+  test.each([
+    ["http://10.0.0.5/route", "pools.p.policy.url: 10.0.0.5 is a private address; a routing webhook may be loopback or a public https:// host"],
+    ["https://169.254.169.254/", "pools.p.policy.url: 169.254.169.254 is a metadata address; a routing webhook may be loopback or a public https:// host"],
+    ["http://policy.example.com/", "pools.p.policy.url: https:// is required for policy.example.com (plain http:// only on loopback)"],
+  ])("%s is refused", (url, msg) => {
+    expect(errorsOf(load(pool(url)))).toEqual([`config.yaml: ${msg}`]);
+  });
+  test("loopback http and public https load; a webhook without url, or a url on another policy, does not", () => {
+    expect(load(pool("http://127.0.0.1:9000/route")).ok).toBe(true);
+    expect(load(pool("https://policy.example.com/route")).ok).toBe(true);
+    expect(errorsOf(load(`${MINIMAL}pools:\n  p: { policy: { name: webhook }, members: [ { target: gpt } ] }\n`))).toEqual(["config.yaml: pools.p.policy.url: a webhook policy needs the url it asks"]);
+    expect(errorsOf(load(`${MINIMAL}pools:\n  p: { policy: { name: weighted, url: "http://127.0.0.1/" }, members: [ { target: gpt } ] }\n`))).toEqual(["config.yaml: pools.p.policy.url: only a webhook policy takes a url (policy.name is weighted)"]);
+  });
+});
