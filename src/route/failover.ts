@@ -132,7 +132,20 @@ async function loop(rt: Runtime, s: ServeInput, req: RequestEnd): Promise<Served
       }
     } else if (!permits.tryAcquire()) continue;
     const out = await dispatch(rt, s, st, req, member, true);
-    if (out !== undefined && !("retry" in out)) return out;
+    if (out !== undefined && !("retry" in out)) {
+      if ("res" in out && st.order?.pool === pool && st.order.members?.includes(member)) markRouted(out.res, pool.spec.policy, member);
+      return out;
+    }
+  }
+}
+
+/** §11.4: a policy's order picked the member that served: say which policy and which model. */
+function markRouted(res: Response, policy: string, member: PoolMember): void {
+  try {
+    res.headers.set("x-busbar-route-policy", policy === "webhook" ? "webhook" : `native:${policy}`);
+    res.headers.set("x-busbar-route-target", member.lane.name);
+  } catch {
+    // A response with immutable headers (an injected fetch's) goes out unmarked.
   }
 }
 

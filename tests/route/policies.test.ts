@@ -101,6 +101,10 @@ describe("end to end through the gateway", () => {
     });
     try {
       for (let i = 0; i < 4; i++) expect(await servedBy(await chat(gw.url, "x"))).toBe("cheap");
+      // §11.4: the answer says which policy picked which model.
+      const marked = await chat(gw.url, "x");
+      expect([marked.headers.get("x-busbar-route-policy"), marked.headers.get("x-busbar-route-target")]).toEqual(["native:cheapest", "cheap"]);
+      await marked.arrayBuffer();
       // The cheapest fails: the request fails over to the next in the ranking, not to a weighted pick.
       await mockControl(gw.mock.url).setDefault("cheap", { kind: "server_error" });
       expect(await servedBy(await chat(gw.url, "x"))).toBe("mid");

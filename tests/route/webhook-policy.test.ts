@@ -48,6 +48,9 @@ describe("the webhook decides", () => {
   test("its order wins, and it sees the request's shape and the candidates, never the text", async () => {
     mode = { kind: "reply", body: { order: [2, 0] } };
     expect((await timed()).member).toBe("c");
+    const marked = await chat(gw.url, "x");
+    expect([marked.headers.get("x-busbar-route-policy"), marked.headers.get("x-busbar-route-target")]).toEqual(["webhook", "c"]);
+    await marked.arrayBuffer();
     const sent = seenBodies.at(-1) as { version: number; request: Record<string, unknown>; candidates: { idx: number; model: string; tags: string[] }[] };
     expect(sent.version).toBe(1);
     expect(sent.request).toMatchObject({ pool: "x", ingress_protocol: "openai", requested_model: "x", message_count: 1, stream: false });
@@ -88,6 +91,13 @@ describe("failures fall back (on_error) and the request still succeeds", () => {
 
   test("a dead webhook with on_error: first → list order", async () => {
     for (let i = 0; i < 3; i++) expect((await timed("y")).member).toBe("b");
+  });
+
+  test("an abstaining webhook leaves SWRR to decide, and the answer carries no route headers", async () => {
+    mode = { kind: "reply", body: {} };
+    const res = await chat(gw.url, "x");
+    expect(res.headers.get("x-busbar-route-policy")).toBeNull();
+    await res.arrayBuffer();
   });
 
   test("on_error: reject → a native 503 with no upstream call", async () => {
