@@ -113,7 +113,7 @@ export interface WebhookPolicySpec {
   readonly maxInFlight: number;
 }
 /** reliability.md §11.1 built-in strategies: a per-request member ranking over the pool (src/route/policies.ts). */
-export type NativeStrategy = "cheapest" | "fastest" | "least_busy";
+export type NativeStrategy = "cheapest" | "fastest" | "least_busy" | "usage";
 
 /** Spec README, stream commit window: hold N tokens or T ms before committing; unset = commit at first content. */
 export interface CommitWindowSpec {

@@ -131,9 +131,9 @@ export const PoolMemberSchema = mapping({
 
 export const TRANSLATION_MODES = ["lossy", "strict"] as const;
 
-export const POOL_POLICIES = ["weighted", "ordered", "cheapest", "fastest", "least_busy", "webhook"] as const satisfies readonly PoolPolicyName[];
+export const POOL_POLICIES = ["weighted", "ordered", "cheapest", "fastest", "least_busy", "usage", "webhook"] as const satisfies readonly PoolPolicyName[];
 /** Policies reliability.md §11 names that later builds add; refused with the names this one supports. */
-const LATER_POLICIES: readonly unknown[] = ["usage", "script"];
+const LATER_POLICIES: readonly unknown[] = ["script"];
 const policyName = v.picklist(POOL_POLICIES, (i) => LATER_POLICIES.includes(i.input)
   ? `${JSON.stringify(i.input)} is not supported by this build (supported: ${POOL_POLICIES.join(", ")})`
   : `must be one of ${POOL_POLICIES.join(", ")} (got ${describeEnumInput(i.input)})`);

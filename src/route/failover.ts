@@ -90,7 +90,7 @@ async function loop(rt: Runtime, s: ServeInput, req: RequestEnd): Promise<Served
     const header = pool.spec.affinity?.headerName;
     const affinityKey = header === undefined ? undefined : s.callerHeaders.get(header) || undefined;
     const policy = pool.spec.policy;
-    if (isNative(policy) && st.order?.pool !== pool) st.order = { pool, members: nativeOrder(pool, policy, rt.config.governance) };
+    if (isNative(policy) && st.order?.pool !== pool) st.order = { pool, members: nativeOrder(pool, policy, rt.config.governance, rt.nowMs()) };
     if (policy === "webhook" && pool.spec.webhook !== undefined && st.order?.pool !== pool) {
       const d = await webhookDecision(rt, pool, pool.spec.webhook, {
         caller: s.caller, body: s.body.json, bodyChars: s.body.text.length, stream: s.stream,

@@ -2,6 +2,7 @@
 // and protocol and owns the lane-global state: permits, request budget, latency estimate, counters. A pool member
 // is a pool's reference to a lane with its own breaker cell (per pool × lane); a direct model route uses the
 // lane's default cell through an implicit one-member pool.
+import type { Headroom } from "../upstream/ratelimits.ts";
 import type { GatewayConfig, ModelSpec, PoolMemberSpec, PoolSpec, ProviderSpec } from "../config/model.ts";
 import { POOL_DEFAULTS } from "../config/schema.ts";
 import { protocol } from "../proto/registry.ts";
@@ -18,6 +19,10 @@ export class LaneState {
   private budget: number;
   /** ms from dispatch to response headers of 2xx attempts; null until the first sample. */
   latencyEwmaMs: number | null = null;
+  /** Read provider rate-limit headers off every answer: set when a pool of this lane routes by `usage` (§11.1). */
+  trackRateLimits = false;
+  /** The provider's last reported headroom (upstream/ratelimits.ts). */
+  headroom: Headroom | undefined = undefined;
   ok = 0;
   err = 0;
   clientFault = 0;
@@ -156,6 +161,7 @@ export function buildPools(b: LaneBuild, lanes: ReadonlyMap<string, Lane>): Map<
         attemptTimeoutMs: m.attemptTimeoutMs ?? lane.model?.attemptTimeoutMs,
       });
     });
+    if (p.policy === "usage") for (const m of members) m.lane.state.trackRateLimits = true;
     pools.set(p.name, { name: p.name, members, spec: p, explicit: true, counters: newCounters() });
   }
   return pools;

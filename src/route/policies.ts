@@ -8,7 +8,7 @@ import { priceSource } from "../govern/price.ts";
 import type { Pool, PoolMember } from "./lanes.ts";
 
 /** A member's signal: lower ranks first. Undefined = missing. */
-type Signal = (m: PoolMember, gov: GovernanceSpec) => number | undefined;
+type Signal = (m: PoolMember, gov: GovernanceSpec, now: number) => number | undefined;
 
 /** cents per Mtok: the member's `cost_per_mtok`, else the mean of input and output from the rate lookup (§3.3). */
 export function memberCost(m: PoolMember, gov: GovernanceSpec): number | undefined {
@@ -33,6 +33,11 @@ const SIGNALS: Record<NativeStrategy, Signal> = {
   fastest: (m) => m.lane.state.latencyEwmaMs ?? undefined,
   // Most free permits first: negate so that lower ranks first.
   least_busy: (m) => -m.lane.state.permits.free,
+  // Most headroom first. The provider's part only: the key's part is the same for every member (§11.2).
+  usage: (m, _gov, now) => {
+    const h = m.lane.state.headroom;
+    return h !== undefined && h.until > now ? -h.value : undefined;
+  },
 };
 
 export function isNative(policy: string): policy is NativeStrategy {
@@ -40,11 +45,11 @@ export function isNative(policy: string): policy is NativeStrategy {
 }
 
 /** The ranked members, or undefined when the strategy abstains (no member has the signal). */
-export function nativeOrder(pool: Pool, strategy: NativeStrategy, gov: GovernanceSpec): PoolMember[] | undefined {
+export function nativeOrder(pool: Pool, strategy: NativeStrategy, gov: GovernanceSpec, now: number): PoolMember[] | undefined {
   const signal = SIGNALS[strategy];
   const scored: { m: PoolMember; v: number }[] = [];
   for (const m of pool.members) {
-    const v = signal(m, gov);
+    const v = signal(m, gov, now);
     if (v !== undefined && Number.isFinite(v)) scored.push({ m, v });
   }
   if (scored.length === 0) return undefined;

@@ -17,6 +17,7 @@ import type { AttemptAbort } from "./abort.ts";
 import { classify, dispositionOf, extractUpstreamError } from "./attribution.ts";
 import { buildEgress, type ClientBody, type Egress } from "./egress.ts";
 import { relayHeaders, relayHeadersInPlace } from "./headers.ts";
+import { readHeadroom } from "./ratelimits.ts";
 import { readCapped, send } from "./send.ts";
 import { type TimerHandle, timers } from "../route/timers.ts";
 import { crossPipe, holdUntilCommit, samePipe, type StreamPipe } from "./stream.ts";
@@ -144,6 +145,10 @@ async function afterHeaders(
     case "response": break;
   }
   const { res } = sent;
+  if (lane.state.trackRateLimits) {
+    const h = readHeadroom(res.headers, rt.nowMs());
+    if (h !== undefined) lane.state.headroom = h;
+  }
   if (res.status >= 400 || res.status < 200) return attribute(rt, a, egress, res);
   lane.state.recordLatency(performance.now() - dispatchedAt);
   if (!a.stream) return buffered(rt, a, egress, res, dispatchedAt);

@@ -248,10 +248,10 @@ describe("reliability.md §2 example", () => {
   });
 
   test("its original batch pool is refused with what this build lacks", () => {
-    const original = SECTION_2.replace("batch: { policy: { name: ordered }", "batch: { route: native, policy: { name: usage }");
+    const original = SECTION_2.replace("batch: { policy: { name: ordered }", "batch: { route: native, policy: { name: script }");
     expect(errorsOf(load(original, { env: ENV }))).toEqual([
       "config.yaml: pools.batch.route: unknown key",
-      'config.yaml: pools.batch.policy.name: "usage" is not supported by this build (supported: weighted, ordered, cheapest, fastest, least_busy, webhook)',
+      'config.yaml: pools.batch.policy.name: "script" is not supported by this build (supported: weighted, ordered, cheapest, fastest, least_busy, usage, webhook)',
     ]);
   });
 });

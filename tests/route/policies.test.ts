@@ -7,6 +7,7 @@ import { loadConfig } from "../../src/config/load.ts";
 import type { Pool } from "../../src/route/lanes.ts";
 import { nativeOrder } from "../../src/route/policies.ts";
 import { select } from "../../src/route/select.ts";
+import { parseDuration, readHeadroom } from "../../src/upstream/ratelimits.ts";
 import { mockControl } from "../../src/mock/control.ts";
 import { buildRuntime, type Runtime } from "../../src/runtime.ts";
 import { chat, membersYaml, servedBy } from "../e2e/reliability-kit.ts";
@@ -33,7 +34,7 @@ ${extra}`,
 
 function pickOf(rt: Runtime, poolName = "x"): string | undefined {
   const pool = rt.resolver.pools.get(poolName) as Pool;
-  const order = nativeOrder(pool, pool.spec.policy as "cheapest", rt.config.governance);
+  const order = nativeOrder(pool, pool.spec.policy as "cheapest", rt.config.governance, rt.nowMs());
   const sel = select({ pool, now: rt.nowMs(), tried: [], pruned: [], serves: () => true, affinityKey: undefined, order });
   return sel.kind === "none" ? undefined : sel.member.lane.name;
 }
@@ -44,7 +45,7 @@ describe("cheapest", () => {
   test("the lowest cost_per_mtok wins; a member without one is demoted", () => {
     const rt = runtime("cheapest", "{ target: a, cost_per_mtok: 5 }, { target: b, cost_per_mtok: 2 }, { target: c }");
     expect(pickOf(rt)).toBe("b");
-    expect(nativeOrder(rt.resolver.pools.get("x") as Pool, "cheapest", rt.config.governance)?.map((m) => m.lane.name)).toEqual(["b", "a"]);
+    expect(nativeOrder(rt.resolver.pools.get("x") as Pool, "cheapest", rt.config.governance, rt.nowMs())?.map((m) => m.lane.name)).toEqual(["b", "a"]);
   });
   test("without cost_per_mtok the catalog / rate_card price decides ((input + output) / 2)", () => {
     const rt = runtime("cheapest", "{ target: a }, { target: p }", "governance: { rate_card: { a: { input_cents_per_mtok: 500, output_cents_per_mtok: 500 } } }\n");
@@ -52,7 +53,7 @@ describe("cheapest", () => {
   });
   test("no member priced: the strategy abstains and SWRR decides", () => {
     const rt = runtime("cheapest", "{ target: a }, { target: b }");
-    expect(nativeOrder(rt.resolver.pools.get("x") as Pool, "cheapest", rt.config.governance)).toBeUndefined();
+    expect(nativeOrder(rt.resolver.pools.get("x") as Pool, "cheapest", rt.config.governance, rt.nowMs())).toBeUndefined();
   });
   test("ties go to the lower index", () => {
     const rt = runtime("cheapest", "{ target: a, cost_per_mtok: 3 }, { target: b, cost_per_mtok: 3 }");
@@ -63,7 +64,7 @@ describe("cheapest", () => {
 describe("fastest", () => {
   test("the lowest latency EWMA wins; a member never measured is demoted", () => {
     const rt = runtime("fastest", "{ target: a }, { target: b }, { target: c }");
-    expect(nativeOrder(rt.resolver.pools.get("x") as Pool, "fastest", rt.config.governance)).toBeUndefined(); // nothing measured: abstain
+    expect(nativeOrder(rt.resolver.pools.get("x") as Pool, "fastest", rt.config.governance, rt.nowMs())).toBeUndefined(); // nothing measured: abstain
     lane(rt, "a").state.latencyEwmaMs = 300;
     lane(rt, "c").state.latencyEwmaMs = 120;
     expect(pickOf(rt)).toBe("c");
@@ -111,5 +112,44 @@ describe("end to end through the gateway", () => {
     } finally {
       await gw.stop();
     }
+  });
+});
+
+describe("usage", () => {
+  test("the most provider-reported headroom wins while the reading is fresh; stale or missing readings are demoted", () => {
+    const rt = runtime("usage", "{ target: a }, { target: b }, { target: c }");
+    const now = rt.nowMs();
+    expect(nativeOrder(rt.resolver.pools.get("x") as Pool, "usage", rt.config.governance, now)).toBeUndefined();
+    lane(rt, "a").state.headroom = { value: 0.2, until: now + 60_000 };
+    lane(rt, "b").state.headroom = { value: 0.9, until: now - 1 }; // its reset has passed
+    lane(rt, "c").state.headroom = { value: 0.6, until: now + 60_000 };
+    expect(nativeOrder(rt.resolver.pools.get("x") as Pool, "usage", rt.config.governance, now)?.map((m) => m.lane.name)).toEqual(["c", "a"]);
+    expect(lane(rt, "a").state.trackRateLimits).toBe(true);
+  });
+});
+
+describe("provider rate-limit headers (upstream/ratelimits.ts)", () => {
+  test("OpenAI: the smaller of requests and tokens, valid until the sooner reset", () => {
+    const h = new Headers({
+      "x-ratelimit-limit-requests": "100", "x-ratelimit-remaining-requests": "80", "x-ratelimit-reset-requests": "12s",
+      "x-ratelimit-limit-tokens": "10000", "x-ratelimit-remaining-tokens": "2500", "x-ratelimit-reset-tokens": "6m0s",
+    });
+    expect(readHeadroom(h, 1_000)).toEqual({ value: 0.25, until: 13_000 });
+  });
+  test("Anthropic: RFC 3339 resets", () => {
+    const now = Date.parse("2026-11-22T12:00:00Z");
+    const h = new Headers({
+      "anthropic-ratelimit-requests-limit": "50", "anthropic-ratelimit-requests-remaining": "40",
+      "anthropic-ratelimit-requests-reset": "2026-11-22T12:00:30Z",
+    });
+    expect(readHeadroom(h, now)).toEqual({ value: 0.8, until: now + 30_000 });
+  });
+  test("no headers, or nonsense, is no reading; an unknown reset trusts it for a minute", () => {
+    expect(readHeadroom(new Headers(), 0)).toBeUndefined();
+    expect(readHeadroom(new Headers({ "x-ratelimit-limit-requests": "0", "x-ratelimit-remaining-requests": "5" }), 0)).toBeUndefined();
+    expect(readHeadroom(new Headers({ "x-ratelimit-limit-requests": "10", "x-ratelimit-remaining-requests": "5" }), 0)).toEqual({ value: 0.5, until: 60_000 });
+    expect(parseDuration("1h2m3.5s")).toBe(3_723_500);
+    expect(parseDuration("250ms")).toBe(250);
+    expect(parseDuration("soon")).toBeUndefined();
   });
 });
