@@ -6,6 +6,7 @@ import { requestIdFrom, serverTiming, type RequestContext } from "./ingress/cont
 import { dialectOfPath, discoveryDialect } from "./ingress/dialect.ts";
 import { getModel, listModels } from "./ingress/discovery.ts";
 import { laneUsable, statsView } from "./observe/stats.ts";
+import { metricsResponse } from "./observe/metrics-route.ts";
 import { handleGenerate, type IngressRoute } from "./ingress/generate.ts";
 import { authenticateGoverned } from "./ingress/governed.ts";
 import type { Governor } from "./govern/governor.ts";
@@ -46,6 +47,7 @@ async function admitGoverned(rt: Runtime, governor: Governor, req: Request, a: A
   }
   a.ctx.inflight.end();
   const path = rawPath(req.url);
+  rt.observe.metrics.edgeRefused("auth");
   rt.log.info("client auth rejected", { request_id: a.ctx.requestId, reason: g.reason, path });
   const res = authFailureResponse(dialectOfPath(req.method, path, req.headers), a.ctx.requestId);
   stamp(rt, res, a.ctx.timing);
@@ -70,23 +72,27 @@ function admit(rt: Runtime, edge: Edge, req: Request, server: ConnTimer | undefi
   const path = knownPath ?? rawPath(req.url);
   const inflight = edge.admit(req, server);
   if (inflight === undefined) {
+    rt.observe.metrics.edgeRefused("shed");
     rt.log.warn("inbound cap reached; request shed", { request_id: requestId, max_inbound_concurrent: edge.gate.max, path });
     const res = errorResponse(dialectOfPath(req.method, path, req.headers), OVERLOADED, requestId);
     stamp(rt, res, timing);
     return { ok: false, res };
   }
+  const record = rt.observe.begin(requestId, req.method, path, req.headers.get("traceparent"));
+  inflight.onEnd = () => rt.observe.complete(record);
   const geminiKey = path.startsWith("/v1beta/") || path.startsWith("/v1/models/") ? queryParam(req.url, "key") : undefined;
   // Governance on: the virtual key is looked up asynchronously by `admitGoverned` (static tokens are ignored, §2).
-  if (rt.governor !== undefined) return { ok: true, ctx: { requestId, passthrough: undefined, timing, inflight }, geminiKey };
+  if (rt.governor !== undefined) return { ok: true, ctx: { requestId, passthrough: undefined, timing, inflight, record }, geminiKey };
   const decision = rt.auth.check(req.headers, geminiKey);
   if (!decision.ok) {
     inflight.end();
+    rt.observe.metrics.edgeRefused("auth");
     rt.log.info("client auth rejected", { request_id: requestId, reason: decision.reason, path });
     const res = authFailureResponse(dialectOfPath(req.method, path, req.headers), requestId);
     stamp(rt, res, timing);
     return { ok: false, res };
   }
-  return { ok: true, ctx: { requestId, passthrough: decision.passthrough, timing, inflight } };
+  return { ok: true, ctx: { requestId, passthrough: decision.passthrough, timing, inflight, record } };
 }
 
 function isConnTimer(env: Partial<ConnTimer> | undefined): env is ConnTimer {
@@ -101,6 +107,19 @@ function finish(ctx: RequestContext): void {
 /** Fixed when the response headers are ready, so a stream's value excludes its body (platform.md §5.5). */
 function stamp(rt: Runtime, res: Response, timing: RequestContext["timing"]): void {
   if (rt.config.observability.emitServerTiming) res.headers.set("server-timing", serverTiming(timing, Bun.nanoseconds()));
+}
+
+/**
+ * The response is ready: its status, the gateway's own time (the Server-Timing value, which also feeds
+ * `busbar_gateway_overhead_seconds`) and any dropped fields go on the record, before `finish` may complete it.
+ */
+function answered(rt: Runtime, res: Response, ctx: RequestContext): void {
+  const nowNs = Bun.nanoseconds();
+  const r = ctx.record;
+  r.status = res.status;
+  r.gatewayNs = Math.max(0, nowNs - ctx.timing.startNs - ctx.timing.upstreamNs);
+  if (r.ingressProtocol !== undefined && r.attempts.length > 0) r.dropped = res.headers.get("x-busbar-dropped") ?? undefined;
+  if (rt.config.observability.emitServerTiming) res.headers.set("server-timing", serverTiming(ctx.timing, nowNs));
 }
 
 function internalError(rt: Runtime, req: Request, err: Error, requestId: string): Response {
@@ -136,12 +155,14 @@ function nativePost(rt: Runtime, edge: Edge, route: IngressRoute, path: string):
     try {
       res = await handleGenerate(rt, req, route, a.ctx);
     } catch (e) {
-      if (!(e instanceof Error)) throw e; // as in Hono: only Errors reach the error handler
+      if (!(e instanceof Error)) {
+        finish(a.ctx);
+        throw e; // as in Hono: only Errors reach the error handler
+      }
       res = internalError(rt, req, e, a.ctx.requestId);
-    } finally {
-      finish(a.ctx);
     }
-    stamp(rt, res, a.ctx.timing);
+    answered(rt, res, a.ctx);
+    finish(a.ctx);
     return res;
   };
 }
@@ -168,6 +189,8 @@ export function createApp(rt: Runtime, edge = new Edge(rt.config.limits)): Hono<
       : c.json({ status: "no usable lanes" }, 503);
   });
 
+  app.get("/metrics", (c) => metricsResponse(rt, c.req.raw));
+
   app.use("*", async (c, next) => {
     let a = admit(rt, edge, c.req.raw, isConnTimer(c.env) ? c.env : undefined);
     if (a.ok && rt.governor !== undefined) a = await admitGoverned(rt, rt.governor, c.req.raw, a);
@@ -175,10 +198,10 @@ export function createApp(rt: Runtime, edge = new Edge(rt.config.limits)): Hono<
     c.set("ctx", a.ctx);
     try {
       await next();
+      answered(rt, c.res, a.ctx);
     } finally {
       finish(a.ctx);
     }
-    stamp(rt, c.res, a.ctx.timing);
   });
 
   app.get("/stats", (c) => {

@@ -4,7 +4,10 @@ import type { GatewayConfig } from "./config/model.ts";
 import type { Governor } from "./govern/governor.ts";
 import { type IdMinter, randomIds } from "./ir/ids.ts";
 import { SignatureStash } from "./ir/stash.ts";
+import { buildInfo } from "./build-info.ts";
 import { type Logger, silentLogger } from "./observe/log.ts";
+import { GatewayMetrics } from "./observe/metrics.ts";
+import { Observer, type ObserverSinks } from "./observe/observer.ts";
 import { buildLanes, buildPools } from "./route/lanes.ts";
 import { Resolver } from "./route/resolve.ts";
 import { type Jitter, randomJitter } from "./route/breaker.ts";
@@ -30,6 +33,8 @@ export interface Runtime {
   readonly signatureStash: SignatureStash;
   /** Virtual keys, budgets and limits (platform.md §3); undefined when governance is off. */
   readonly governor: Governor | undefined;
+  /** Metrics and the sinks every completed request is reported to (platform.md §5). */
+  readonly observe: Observer;
 }
 
 /** Stash bounds: Gemini signatures run to a few KB, so 10 000 entries stay within tens of MB. */
@@ -46,6 +51,8 @@ export interface RuntimeOptions {
   readonly governor?: Governor;
   /** Cooldown jitter (reliability.md §7); tests inject zero or a seeded source (I5). */
   readonly jitter?: Jitter;
+  /** The audit webhook and OTLP sinks, built by the caller from config (main.ts) or injected by tests. */
+  readonly sinks?: ObserverSinks;
 }
 
 export function buildRuntime(config: GatewayConfig, opts: RuntimeOptions = {}): Runtime {
@@ -55,17 +62,26 @@ export function buildRuntime(config: GatewayConfig, opts: RuntimeOptions = {}): 
   const jitter = opts.jitter ?? randomJitter;
   const lanes = buildLanes({ config, jitter });
   const pools = buildPools({ config, jitter }, lanes);
+  const resolver = new Resolver(config, lanes, pools, jitter);
+  const log = opts.log ?? silentLogger;
+  const metrics = new GatewayMetrics();
+  const observe = new Observer(metrics, opts.sinks ?? {}, log, config.observability.accessLog);
+  metrics.attach({
+    pools: () => resolver.pools.values(), lanes: () => resolver.lanes.values(), governor: opts.governor,
+    nowMs, keyGaugeLimit: config.observability.keyGaugeLimit, log, build: buildInfo(), sinkDrops: () => observe.drops(),
+  });
   return {
     config,
     auth: new ClientAuth(config.auth.mode, config.auth.clientTokens),
-    resolver: new Resolver(config, lanes, pools, jitter),
+    resolver,
     now,
     nowMs,
     ids: opts.ids ?? randomIds,
     signatureStash: new SignatureStash(STASH_ENTRIES, STASH_TTL_MS, () => now().getTime()),
     fetch: opts.fetch ?? fetch,
     lookup: opts.lookup ?? systemLookup,
-    log: opts.log ?? silentLogger,
+    log,
     governor: opts.governor,
+    observe,
   };
 }

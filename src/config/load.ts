@@ -10,6 +10,7 @@ import { parseListen } from "./listen.ts";
 import { formatProblem, type Problem, sortByPosition } from "./messages.ts";
 import type { GatewayConfig, TlsSpec } from "./model.ts";
 import { checkGovernance, resolveGovernanceSecrets } from "./governance.ts";
+import { checkObservability, resolveObservabilitySecrets } from "./observability.ts";
 import { checkNames } from "./names.ts";
 import { unknownFrom } from "./placeholders.ts";
 import { checkPools } from "./pool-checks.ts";
@@ -77,13 +78,14 @@ export function loadConfig(input: LoadInput): LoadResult {
   const auth = checkClientAuth(op, listen, merged.providers, unknownAt);
   const pools = checkPools(op, merged.providers, unknownAt);
   const gov = checkGovernance(op, listen, unknownAt);
-  const problems = [...merged.problems, ...checkNames(op), ...pools.problems, ...auth.problems, ...gov.problems];
+  const problems = [...merged.problems, ...checkNames(op), ...pools.problems, ...auth.problems, ...gov.problems, ...checkObservability(op, unknownAt)];
   const warnings = lines([...merged.warnings, ...auth.warnings, ...pools.warnings, ...gov.warnings]);
   if (problems.length > 0) return { ok: false, errors: lines(problems), warnings, notes };
 
   let keys: ReadonlyMap<string, string> = new Map();
   let clientTokens: readonly string[] = op.auth.client_tokens;
   let govSecrets: { adminToken?: string; storeUrl?: string; encryptionKey?: string } = {};
+  let obsSecrets: { metricsToken?: string; auditSecret?: string } = {};
   let tlsFiles: { tls?: TlsSpec; adminTls?: TlsSpec; caPems?: ReadonlyMap<string, string> } = {};
   if (!validateOnly) {
     const io = {
@@ -93,12 +95,13 @@ export function loadConfig(input: LoadInput): LoadResult {
     };
     const secrets = resolveSecrets(op, merged.providers, io);
     const g = resolveGovernanceSecrets(op, io);
+    const o = resolveObservabilitySecrets(op, io);
     const tlsProblems: Problem[] = [];
     const tls = readTls(["tls"], op.tls, io, tlsProblems);
     const adminTls = readTls(["admin", "tls"], op.admin?.tls, io, tlsProblems);
     tlsFiles = { ...(tls === undefined ? {} : { tls }), ...(adminTls === undefined ? {} : { adminTls }), caPems: secrets.caPems };
     warnings.push(...lines(secrets.warnings));
-    const secretProblems = [...secrets.problems, ...g.problems, ...tlsProblems];
+    const secretProblems = [...secrets.problems, ...g.problems, ...o.problems, ...tlsProblems];
     if (secretProblems.length > 0) return { ok: false, errors: lines(secretProblems), warnings, notes };
     keys = secrets.keys;
     clientTokens = secrets.clientTokens;
@@ -107,9 +110,13 @@ export function loadConfig(input: LoadInput): LoadResult {
       ...(g.storeUrl === undefined ? {} : { storeUrl: g.storeUrl }),
       ...(g.encryptionKey === undefined ? {} : { encryptionKey: g.encryptionKey }),
     };
+    obsSecrets = {
+      ...(o.metricsToken === undefined ? {} : { metricsToken: o.metricsToken }),
+      ...(o.auditSecret === undefined ? {} : { auditSecret: o.auditSecret }),
+    };
   }
 
-  const config = buildSnapshot({ op, listen, providers: merged.providers, keys, clientTokens, ...govSecrets, ...tlsFiles });
+  const config = buildSnapshot({ op, listen, providers: merged.providers, keys, clientTokens, ...govSecrets, ...obsSecrets, ...tlsFiles });
   const counts = {
     providers: Object.keys(config.providers).length,
     models: Object.keys(config.models).length,

@@ -244,8 +244,29 @@ export interface GatewayConfig {
   readonly health: HealthSpec;
   /** Default for direct model routes and pools without their own `translation`. */
   readonly translation: TranslationMode;
-  readonly observability: {
-    /** `Server-Timing: busbar;dur=…` on every response (platform.md §5.5). */
-    readonly emitServerTiming: boolean;
-  };
+  readonly observability: ObservabilitySpec;
+  /** Spec README decision 5: a token Prometheus may scrape `/metrics` with, besides the data-plane auth. */
+  readonly metricsToken: string | undefined;
+}
+
+/** A sink URL checked at load (platform.md §4.2): userinfo moved into `authorization`, never logged. */
+export interface SinkSpec {
+  readonly url: string;
+  readonly authorization: string | undefined;
+}
+
+export interface ObservabilitySpec {
+  /** `Server-Timing: busbar;dur=…` on every response (platform.md §5.5). */
+  readonly emitServerTiming: boolean;
+  /** OTLP/HTTP JSON traces (§5.3); undefined = off. */
+  readonly otlp: (SinkSpec & { readonly serviceName: string }) | undefined;
+  /** The audit webhook (§5.4); undefined = off. */
+  readonly audit: (SinkSpec & {
+    /** HMAC-SHA256 key for `X-Busbar-Signature`, from `request_log_webhook_secret_env`. */
+    readonly secret: string | undefined;
+    readonly maxInflight: number;
+    readonly timeoutMs: number;
+  }) | undefined;
+  readonly keyGaugeLimit: number;
+  readonly accessLog: boolean;
 }

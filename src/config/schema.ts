@@ -316,6 +316,25 @@ const AdminSchema = mapping({
   insecure_expose: v.optional(bool(), false),
 });
 
+/** platform.md §5: traces, the audit webhook, Server-Timing, per-key gauges and access logs. */
+const ObservabilitySchema = mapping({
+  /** Off by default: the header reveals a gateway (platform.md §5.5). */
+  emit_server_timing: v.optional(bool(), false),
+  /** OTLP/HTTP JSON traces endpoint, e.g. http://127.0.0.1:4318/v1/traces (§5.3). */
+  otlp_endpoint: v.optional(nonEmpty()),
+  otlp_service_name: v.optional(nonEmpty(), "busbar"),
+  /** One JSON POST per completed request (§5.4); https to a public host. */
+  request_log_webhook_url: v.optional(nonEmpty()),
+  /** Env var holding the HMAC key for `X-Busbar-Signature`. */
+  request_log_webhook_secret_env: v.optional(nonEmpty()),
+  webhook_max_inflight: v.optional(between(1, 10_000), 64),
+  webhook_timeout_ms: v.optional(between(1, 60_000), 2000),
+  /** Per-key gauges beyond this many keys are left out, with a warning (§5.2 cardinality). */
+  key_gauge_limit: v.optional(between(1, 1_000_000), 2000),
+  /** One info line per completed request (§5.6). */
+  access_log: v.optional(bool(), false),
+});
+
 /** platform.md §4.2. */
 const SecuritySchema = mapping({
   /** Every provider may reach loopback/private hosts, as if each set allow_private_network. */
@@ -353,10 +372,12 @@ export const OperatorConfigSchema = mapping({
   health: v.nullish(HealthSchema, {}),
   /** Gateway-wide default for pools that do not set `translation`. */
   translation: v.optional(oneOf(TRANSLATION_MODES), "lossy"),
-  observability: v.nullish(mapping({
-    /** Off by default: the header reveals a gateway (platform.md §5.5). */
-    emit_server_timing: v.optional(bool(), false),
-  }), {}),
+  observability: v.nullish(ObservabilitySchema, {}),
+  /** Spec README decision 5: `/metrics` takes the data-plane auth, or this token (for Prometheus's own). */
+  metrics: v.optional(mapping({
+    token: v.optional(nonEmpty()),
+    token_file: v.optional(nonEmpty()),
+  })),
 });
 
 export const CatalogRowSchema = mapping({

@@ -3,6 +3,7 @@
 import { assertNever } from "../ir/protocol.ts";
 import type { GatewayConfig, HealthSpec, ListenSpec, ModelSpec, PoolSpec, ProviderSpec, TlsSpec, TokenRates, TripSpec } from "./model.ts";
 import { buildAdminSpec, buildGovernanceSpec } from "./governance.ts";
+import { buildObservabilitySpec } from "./observability.ts";
 import type { MergedProvider } from "./providers.ts";
 import { DEFAULT_HEALTH, DEFAULT_MAX_COOLDOWN_SECS, DEFAULT_TRIP, type HealthEntry, type OperatorConfig, type PoolEntry, type TripEntry } from "./schema.ts";
 
@@ -20,6 +21,9 @@ export interface SnapshotInput {
   readonly storeUrl?: string;
   readonly encryptionKey?: string;
   readonly adminTls?: TlsSpec;
+  /** From the secrets stage: the `/metrics` token and the audit webhook's HMAC key. */
+  readonly metricsToken?: string;
+  readonly auditSecret?: string;
 }
 
 export function buildSnapshot(s: SnapshotInput): GatewayConfig {
@@ -91,7 +95,8 @@ export function buildSnapshot(s: SnapshotInput): GatewayConfig {
     admin: buildAdminSpec(op, s.adminToken, s.adminTls),
     health,
     translation: op.translation,
-    observability: { emitServerTiming: op.observability.emit_server_timing },
+    observability: buildObservabilitySpec(op, s.auditSecret),
+    metricsToken: s.metricsToken,
   };
   return deepFreeze(config);
 }

@@ -87,13 +87,15 @@ export interface Outcome {
 }
 
 /** Settles once; later calls are ignored (a stream's end and a client's cancel may both report). */
-export function settlement(governor: Governor, ticket: Ticket): (o: Outcome) => void {
+export function settlement(governor: Governor, ticket: Ticket): (o: Outcome) => number | undefined {
   let done = false;
   return (o) => {
-    if (done) return;
+    if (done) return undefined;
     done = true;
     const cost = o.lane !== undefined && o.usage !== undefined ? tokenCostMicros(lanePrice(governor, o.lane), o.usage) : 0;
     const tokens = o.usage !== undefined ? usageTokens(o.usage) : 0;
     void governor.settle(ticket, { costMicros: cost, tokens, success: o.ok });
+    // What the request cost the key, as the store books it: tokens, plus the fee on success (§3.3).
+    return cost + (o.ok ? ticket.feeMicros : 0);
   };
 }

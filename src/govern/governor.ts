@@ -26,7 +26,14 @@ export interface Ticket {
 
 export type Admission =
   | { readonly ok: true; readonly ticket: Ticket }
-  | { readonly ok: false; readonly error: GatewayError; /** for the log only */ readonly reason: string };
+  | {
+    readonly ok: false;
+    readonly error: GatewayError;
+    /** The bucket that blocked (platform.md §3.2), for `busbar_governance_rejections_total` and the trace. */
+    readonly decision: "pool_denied" | "rate_limited" | "over_budget" | "store_error";
+    /** for the log only */
+    readonly reason: string;
+  };
 
 export interface AdmitInput {
   readonly key: KeyRecord;
@@ -82,6 +89,8 @@ export class Governor {
   private readonly seal: SecretSeal | undefined;
   private readonly admitTimeoutMs: number;
   private reconcileTimer: ReturnType<typeof setInterval> | undefined;
+  /** Store failures by operation, for `busbar_store_errors_total{op}` (platform.md §5.2, GOV-07). */
+  readonly storeErrors: Record<string, number> = {};
 
   constructor(
     readonly spec: GovernanceSpec,
@@ -93,6 +102,10 @@ export class Governor {
     this.schedule = opts.schedule ?? onWheel;
     this.admitTimeoutMs = opts.admitTimeoutMs ?? ADMIT_TIMEOUT_MS;
     this.seal = spec.encryptionKey === undefined ? undefined : new SecretSeal(spec.encryptionKey);
+  }
+
+  private storeError(op: string): void {
+    this.storeErrors[op] = (this.storeErrors[op] ?? 0) + 1;
   }
 
   /** How a minted AWS secret is kept: sealed when `encryption_key_env` is set, else as it is. */
@@ -116,7 +129,10 @@ export class Governor {
     const run = () => {
       this.store.reconcile(this.nowMs()).then(
         (n) => { if (n > 0) this.log.info("governance reservations released", { count: n }); },
-        (e: unknown) => this.log.warn("governance store error", { op: "reconcile", error: e instanceof Error ? e.name : "unknown" }),
+        (e: unknown) => {
+          this.storeError("reconcile");
+          this.log.warn("governance store error", { op: "reconcile", error: e instanceof Error ? e.name : "unknown" });
+        },
       );
     };
     run();
@@ -168,6 +184,7 @@ export class Governor {
         return key;
       },
       (e: unknown) => {
+        this.storeError("key_lookup");
         this.log.warn("governance store error", { op: "key_lookup", error: e instanceof Error ? e.name : "unknown" });
         return undefined;
       },
@@ -186,7 +203,7 @@ export class Governor {
     const { key } = a;
     if (key.allowedPools.length > 0) {
       const denied = a.pools.find((p) => !key.allowedPools.includes(p));
-      if (denied !== undefined) return { ok: false, error: NOT_ALLOWED, reason: `pool ${denied} not allowed for ${key.id}` };
+      if (denied !== undefined) return { ok: false, error: NOT_ALLOWED, decision: "pool_denied", reason: `pool ${denied} not allowed for ${key.id}` };
     }
     const now = this.nowMs();
     const reservationId = `${a.requestId}.${now.toString(36)}.${Math.random().toString(36).slice(2, 8)}`;
@@ -214,17 +231,18 @@ export class Governor {
         timer?.cancel();
       }
     } catch (e) {
-      this.log.warn("governance store error", { op: "admit", key: key.id, error: e instanceof Error ? e.name : "unknown" });
-      if (this.spec.onStoreError === "deny") return { ok: false, error: OVER_BUDGET, reason: "store error, budget_on_store_error: deny" };
+      this.storeError("admit");
+        this.log.warn("governance store error", { op: "admit", key: key.id, error: e instanceof Error ? e.name : "unknown" });
+      if (this.spec.onStoreError === "deny") return { ok: false, error: OVER_BUDGET, decision: "store_error", reason: "store error, budget_on_store_error: deny" };
       return { ok: true, ticket: { ...ticket, charged: false } };
     }
     if (result.ok) return { ok: true, ticket };
     switch (result.reason) {
       case "rpm":
       case "tpm":
-        return { ok: false, error: rateLimited(result.reason, result.retryAfterSecs), reason: `${result.reason} limit of ${key.id}` };
+        return { ok: false, error: rateLimited(result.reason, result.retryAfterSecs), decision: "rate_limited", reason: `${result.reason} limit of ${key.id}` };
       case "budget":
-        return { ok: false, error: OVER_BUDGET, reason: `budget of ${key.id}` };
+        return { ok: false, error: OVER_BUDGET, decision: "over_budget", reason: `budget of ${key.id}` };
       default: {
         const never: never = result;
         throw new Error(`unknown admission result ${String(never)}`);
@@ -249,14 +267,16 @@ export class Governor {
         reserveTokens: t.reserveTokens,
       });
     } catch (e) {
-      this.log.warn("governance store error", { op: "settle", key: t.key.id, error: e instanceof Error ? e.name : "unknown" });
+      this.storeError("settle");
+        this.log.warn("governance store error", { op: "settle", key: t.key.id, error: e instanceof Error ? e.name : "unknown" });
       return;
     }
     if (t.pool === undefined) return;
     try {
       await this.store.addPoolUsage(t.pool, t.admittedAt, usage.costMicros + (usage.success ? t.feeMicros : 0), usage.tokens);
     } catch (e) {
-      this.log.warn("governance store error", { op: "pool_usage", pool: t.pool, error: e instanceof Error ? e.name : "unknown" });
+      this.storeError("pool_usage");
+        this.log.warn("governance store error", { op: "pool_usage", pool: t.pool, error: e instanceof Error ? e.name : "unknown" });
     }
   }
 }

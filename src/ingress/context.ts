@@ -1,6 +1,7 @@
 // Per-request context minted at the edge.
 import { randomUUID } from "node:crypto";
 import type { GovernedCaller } from "./governed.ts";
+import type { RequestRecord } from "../observe/record.ts";
 import type { Inflight } from "./limits.ts";
 
 export interface RequestContext {
@@ -13,6 +14,8 @@ export interface RequestContext {
   readonly inflight: Inflight;
   /** Governance on: the virtual key the request carries (set by the edge before any handler runs). */
   caller?: GovernedCaller;
+  /** What happened to the request, reported when its delivery ends (observe/record.ts). */
+  readonly record: RequestRecord;
 }
 
 /** Server-Timing's busbar `dur`: handling time minus upstream wait, in ms with 3 decimals (platform.md §5.5). */

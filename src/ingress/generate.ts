@@ -58,6 +58,23 @@ function serves(route: IngressRoute, lane: Lane): boolean {
   return route.op === "generate" && canTranslate(route.protocol, lane);
 }
 
+/** `http.route` (platform.md §5.3): the path template, never a client's model name or id. */
+function routeTemplate(route: IngressRoute, rawPath: string): string {
+  switch (route.protocol) {
+    case "gemini": return `/${route.apiVersion ?? "v1beta"}/models/{model}:${route.stream === true ? "streamGenerateContent" : route.op === "count_tokens" ? "countTokens" : route.op === "embeddings" ? "embedContent" : "generateContent"}`;
+    case "bedrock": return route.stream === true ? "/model/{modelId}/converse-stream" : "/model/{modelId}/converse";
+    case "anthropic": {
+      const tail = route.op === "count_tokens" ? "/v1/messages/count_tokens" : "/v1/messages";
+      if (route.adHoc !== undefined) return `/{provider}/{model}${tail}`;
+      return route.name !== undefined ? `/{name}${tail}` : tail;
+    }
+    case "openai":
+    case "responses":
+    case "cohere":
+      return rawPath; // fixed paths (STATIC_POSTS), matched exactly
+  }
+}
+
 export async function handleGenerate(rt: Runtime, req: Request, route: IngressRoute, ctx: RequestContext): Promise<Response> {
   const dialect: Dialect = { protocol: route.protocol, apiVersion: route.apiVersion };
   const fail = (err: GatewayError, headers: Record<string, string> = {}) => {
@@ -66,6 +83,9 @@ export async function handleGenerate(rt: Runtime, req: Request, route: IngressRo
     return res;
   };
 
+  const record = ctx.record;
+  record.ingressProtocol = route.protocol;
+  record.route = routeTemplate(route, record.route);
   ctx.inflight.bodyStarts();
   const body = await readJsonBody(req, rt.config.limits);
   if (!body.ok) {
@@ -95,16 +115,21 @@ export async function handleGenerate(rt: Runtime, req: Request, route: IngressRo
   // Only generation streams: `stream: true` on count_tokens or embeddings is ignored, as the vendors do, rather than
   // waiting for an event stream the upstream will never send (found by tests/security/fuzz-ingress.test.ts).
   const stream = route.op === "generate" && (route.stream ?? body.json["stream"] === true);
+  record.requestedModel = name;
+  record.stream = stream;
+  record.keyId = caller?.key.id;
 
   const resolved = resolve(rt, route, name);
   if (resolved.kind === "unknown") return fail(notFound(route, name));
   const { pool } = resolved;
+  // A label: the configured pool or model; an ad-hoc lane's name is the client's string (§5.2 cardinality).
+  record.pool = route.adHoc === undefined ? pool.name : "adhoc";
   const servesRoute = (lane: Lane) => serves(route, lane);
   if (!pool.members.some((m) => servesRoute(m.lane))) return fail(unserved(route, name, pool.members.map((m) => m.lane)));
 
   let governed: Governed | undefined;
   if (caller !== undefined && rt.governor !== undefined) {
-    const g = await admitGoverned(rt, rt.governor, caller, { pool, protocol: route.protocol, generates: route.op === "generate", json: body.json, text: body.text, requestId: ctx.requestId });
+    const g = await admitGoverned(rt, rt.governor, caller, { pool, protocol: route.protocol, generates: route.op === "generate", json: body.json, text: body.text, requestId: ctx.requestId, record });
     if (!g.ok) return fail(g.error);
     governed = g.governed;
   }
@@ -123,6 +148,7 @@ export async function handleGenerate(rt: Runtime, req: Request, route: IngressRo
     clientSignal: req.signal,
     serves: servesRoute,
     delivery: ctx.inflight,
+    record,
     ...(governed === undefined ? {} : { onServed: governed.onServed }),
   });
   governed?.answered("res" in served && served.res.ok);

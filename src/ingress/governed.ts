@@ -10,6 +10,7 @@ import type { ProtocolName } from "../ir/protocol.ts";
 import type { Lane, Pool } from "../route/lanes.ts";
 import type { Runtime } from "../runtime.ts";
 import type { Usage } from "../ir/usage.ts";
+import { epochMs, type RequestRecord } from "../observe/record.ts";
 import { rawPath } from "./paths.ts";
 
 /** The key a governed request carries; a SigV4 caller's signature is checked once the body is read. */
@@ -65,29 +66,36 @@ export async function admitGoverned(rt: Runtime, governor: Governor, caller: Gov
   readonly json: Record<string, unknown>;
   readonly text: string;
   readonly requestId: string;
+  readonly record: RequestRecord;
 }): Promise<GovernedAdmission> {
   const pools = reachablePools(a.pool, (name) => rt.resolver.pools.get(name));
+  const startMs = epochMs();
   const admission = await reserve(governor, {
     key: caller.key, pools, caller: a.protocol, body: a.json, bodyBytes: Buffer.byteLength(a.text), requestId: a.requestId, generates: a.generates,
   });
+  a.record.governance = { decision: admission.ok ? "admit" : admission.decision, startMs, endMs: epochMs() };
   if (!admission.ok) {
+    rt.observe.metrics.governanceRejected(admission.decision);
     rt.log.info("governance refused", { request_id: a.requestId, key: caller.key.id, reason: admission.reason });
     return { ok: false, error: admission.error };
   }
-  return { ok: true, governed: settleOnce(rt, governor, admission.ticket) };
+  return { ok: true, governed: settleOnce(rt, governor, admission.ticket, a.record) };
 }
 
-function settleOnce(rt: Runtime, governor: Governor, ticket: Ticket): Governed {
+function settleOnce(rt: Runtime, governor: Governor, ticket: Ticket, record: RequestRecord): Governed {
   const settle = settlement(governor, ticket);
   let served: Omit<Outcome, "ok"> | undefined;
   let answer: boolean | undefined;
   const maybe = () => {
     if (answer === undefined) return;
     if (served !== undefined) {
-      if (served.usage === undefined && answer) rt.log.debug("usage missing from the served answer", { key: ticket.key.id, lane: served.lane?.name });
-      settle({ ...served, ok: answer });
+      if (served.usage === undefined && answer) {
+        rt.observe.metrics.usageMissing(served.lane);
+        rt.log.debug("usage missing from the served answer", { key: ticket.key.id, lane: served.lane?.name });
+      }
+      record.costMicros = settle({ ...served, ok: answer }) ?? record.costMicros;
     } else if (!answer) {
-      settle({ lane: undefined, usage: undefined, ok: false });
+      record.costMicros = settle({ lane: undefined, usage: undefined, ok: false }) ?? record.costMicros;
     }
   };
   return {

@@ -61,6 +61,8 @@ export class Edge {
 export class Inflight {
   /** The response body is a stream still being delivered: its end calls `end()` (route/failover.ts). */
   deferred = false;
+  /** Told once, at `end()`: the request is over (its record is complete, observe/observer.ts). */
+  onEnd: (() => void) | undefined;
   private ended = false;
   /** Seconds the connection's timer was last set to by us; undefined = Bun's own idle timer, untouched. */
   private armed: number | undefined;
@@ -81,6 +83,7 @@ export class Inflight {
     if (this.ended) return;
     this.ended = true;
     this.edge.gate.leave();
+    this.onEnd?.();
     if (this.armed !== undefined && this.armed !== this.edge.idleSecs) this.set(this.edge.idleSecs);
   }
 

@@ -11,9 +11,11 @@ import { type AttemptOutcome, type FailoverReason, type Reply, runAttempt } from
 import type { ClientBody } from "../upstream/egress.ts";
 import type { Lane, Pool, PoolMember } from "./lanes.ts";
 import { isNative, nativeOrder } from "./policies.ts";
-import { webhookDecision } from "./webhook-policy.ts";
+import { operatorPolicy } from "./policy-decision.ts";
 import { isReady, select } from "./select.ts";
 import { timers } from "./timers.ts";
+import { laneLabel } from "../observe/metrics.ts";
+import { type AttemptRecord, epochMs, type RequestRecord } from "../observe/record.ts";
 
 export interface ServeInput {
   readonly caller: ProtocolName;
@@ -37,6 +39,8 @@ export interface ServeInput {
   readonly delivery?: { deferred: boolean; end(): void };
   /** The lane whose answer was served, and that answer's usage once its body is complete (governance spend). */
   readonly onServed?: (lane: Lane, usage: Usage | undefined) => void;
+  /** The request's record: attempts, failovers, exhaustion and usage go on it (platform.md §5). */
+  readonly record?: RequestRecord;
 }
 
 /** The loop's answer: a response to send, or the client left (nothing to send). */
@@ -91,11 +95,15 @@ async function loop(rt: Runtime, s: ServeInput, req: RequestEnd): Promise<Served
     const affinityKey = header === undefined ? undefined : s.callerHeaders.get(header) || undefined;
     const policy = pool.spec.policy;
     if (isNative(policy) && st.order?.pool !== pool) st.order = { pool, members: nativeOrder(pool, policy, rt.config.governance, rt.nowMs()) };
-    if (policy === "webhook" && pool.spec.webhook !== undefined && st.order?.pool !== pool) {
-      const d = await webhookDecision(rt, pool, pool.spec.webhook, {
+    const operator = st.order?.pool === pool ? undefined : operatorPolicy(pool);
+    if (operator !== undefined) {
+      const t0 = performance.now();
+      const d = await operator(rt, {
         caller: s.caller, body: s.body.json, bodyChars: s.body.text.length, stream: s.stream,
-        deadlineMs: Math.max(0, Math.round(req.deadlineAt - performance.now())),
+        deadlineMs: Math.max(0, Math.round(req.deadlineAt - t0)),
       });
+      rt.observe.metrics.routeDecision(pool.name, policy, d.outcome, (performance.now() - t0) / 1000);
+      if (s.record !== undefined) s.record.policy = { name: policy, outcome: d.outcome, ms: performance.now() - t0 };
       if (d.kind === "reject") return { error: d.error };
       st.order = { pool, members: d.order };
       if (d.allowed !== undefined) st.allowed = d.allowed;
@@ -142,7 +150,7 @@ async function loop(rt: Runtime, s: ServeInput, req: RequestEnd): Promise<Served
 /** §11.4: a policy's order picked the member that served: say which policy and which model. */
 function markRouted(res: Response, policy: string, member: PoolMember): void {
   try {
-    res.headers.set("x-busbar-route-policy", policy === "webhook" ? "webhook" : `native:${policy}`);
+    res.headers.set("x-busbar-route-policy", policy === "webhook" || policy === "script" ? policy : `native:${policy}`);
     res.headers.set("x-busbar-route-target", member.lane.name);
   } catch {
     // A response with immutable headers (an injected fetch's) goes out unmarked.
@@ -161,6 +169,7 @@ async function dispatch(rt: Runtime, s: ServeInput, st: LoopState, req: RequestE
   const { probe } = useBreaker ? cell.dispatch(now) : { probe: false };
   st.tried.push(lane);
   pool.counters.attempts++;
+  const rec = s.record === undefined ? undefined : attemptRecord(s, pool, lane);
   let released = false;
   let delivering = false;
   const release = () => {
@@ -178,7 +187,12 @@ async function dispatch(rt: Runtime, s: ServeInput, st: LoopState, req: RequestE
       callerHeaders: s.callerHeaders, passthrough: s.passthrough, requestId: s.requestId, timing: s.timing, abort,
       deadlineAt: req.deadlineAt, onDeadline: () => req.fire("deadline"),
       release,
-      ...(s.onServed === undefined ? {} : { onUsage: (u: Usage | undefined) => s.onServed?.(lane, u) }),
+      ...(s.onServed === undefined && !rt.observe.wantsUsage ? {} : {
+        onUsage: (u: Usage | undefined) => {
+          if (s.record !== undefined) s.record.usage = u;
+          s.onServed?.(lane, u);
+        },
+      }),
       onCommit: () => {
         cell.onSuccess(rt.nowMs(), probe);
         lane.state.ok++;
@@ -187,6 +201,7 @@ async function dispatch(rt: Runtime, s: ServeInput, st: LoopState, req: RequestE
         cell.onTransient(rt.nowMs(), false);
         lane.state.err++;
         pool.counters.midstreamFailures++;
+        if (s.record !== undefined) s.record.midstreamFailure = true;
       },
     });
   } catch (e) {
@@ -198,6 +213,7 @@ async function dispatch(rt: Runtime, s: ServeInput, st: LoopState, req: RequestE
     req.current = undefined;
   }
   if (outcome.kind !== "skip") st.attempted = true;
+  if (rec !== undefined) closeAttempt(s, rec, outcome);
   if (outcome.kind === "served") {
     // Released already: the body was whole. Otherwise a stream is still flowing and its release ends the delivery.
     if (!released && s.delivery !== undefined) delivering = s.delivery.deferred = true;
@@ -230,24 +246,83 @@ async function dispatch(rt: Runtime, s: ServeInput, st: LoopState, req: RequestE
       prune(st, member);
       st.lastContext = outcome.reply;
       st.lastWasContext = true;
-      return hop(st, "context_length");
+      return hop(st, "context_length", s.record);
     case "transient":
       cell.onTransient(t, probe, outcome.retryAfterSec);
       lane.state.err++;
       st.lastWasContext = false;
-      return hop(st, outcome.reason);
+      return hop(st, outcome.reason, s.record);
     case "hard_down":
       for (const c of lane.state.cells) c.onHardDown(t, outcome.deadReason);
       lane.state.err++;
       st.lastWasContext = false;
       rt.log.warn("lane hard-down", { lane: lane.name, reason: outcome.deadReason });
-      return hop(st, "hard_down");
+      return hop(st, "hard_down", s.record);
   }
 }
 
+/** The record of an attempt about to be dispatched (platform.md §5.3 `forward_once`). */
+function attemptRecord(s: ServeInput, pool: Pool, lane: Lane): AttemptRecord {
+  const a: AttemptRecord = {
+    // An ad-hoc lane's implicit pool is named by the client's string: `adhoc` for both labels (§5.2 cardinality).
+    attempt: (s.record?.attempts.length ?? 0) + 1, pool: lane.model === undefined ? "adhoc" : pool.name, lane: laneLabel(lane), provider: lane.provider.name,
+    egressProtocol: lane.protocol.name, serverAddress: hostOf(lane.provider.baseUrl), translated: lane.protocol.name !== s.caller,
+    startMs: epochMs(), endMs: 0, status: undefined, disposition: "aborted", ttftMs: undefined,
+  };
+  s.record?.attempts.push(a);
+  return a;
+}
+
+function closeAttempt(s: ServeInput, a: AttemptRecord, outcome: AttemptOutcome): void {
+  a.endMs = epochMs();
+  switch (outcome.kind) {
+    case "served":
+      a.disposition = "ok";
+      a.status = outcome.res.status;
+      if (s.stream) a.ttftMs = a.endMs - a.startMs; // served = committed: its first content is on its way
+      return;
+    case "skip":
+      s.record?.attempts.pop(); // no upstream call was made
+      return;
+    case "client_fault":
+    case "context_length":
+    case "invalid":
+      a.disposition = outcome.kind;
+      a.status = outcome.status;
+      return;
+    case "transient":
+      a.disposition = outcome.reason === "context_length" ? "context_length" : outcome.reason;
+      a.status = outcome.status;
+      return;
+    case "hard_down":
+      a.disposition = "hard_down";
+      a.status = outcome.status;
+      return;
+    case "aborted":
+      a.disposition = "aborted";
+      return;
+  }
+}
+
+const hosts = new Map<string, string>();
+/** `server.address`: the upstream's host name, parsed once per base URL. */
+function hostOf(baseUrl: string): string {
+  let h = hosts.get(baseUrl);
+  if (h === undefined) {
+    try {
+      h = new URL(baseUrl).hostname;
+    } catch {
+      h = "";
+    }
+    hosts.set(baseUrl, h);
+  }
+  return h;
+}
+
 /** Counts the failover; past the cap the pool is exhausted at the next selection. */
-function hop(st: LoopState, reason: FailoverReason): { retry: true } {
+function hop(st: LoopState, reason: FailoverReason, record: RequestRecord | undefined): { retry: true } {
   st.hops++;
+  if (record !== undefined) record.failovers++;
   st.pool.counters.failovers[reason] = (st.pool.counters.failovers[reason] ?? 0) + 1;
   return { retry: true };
 }
@@ -313,6 +388,7 @@ function leastBad(rt: Runtime, s: ServeInput, st: LoopState): PoolMember | undef
 /** `reject`: the caller's native "overloaded" (Anthropic 529, D15) with Retry-After (§8.6). */
 function rejectReply(rt: Runtime, s: ServeInput, st: LoopState): Served {
   st.pool.counters.exhausted++;
+  if (s.record !== undefined) s.record.exhausted = true;
   return {
     error: {
       kind: "overloaded",

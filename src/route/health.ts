@@ -50,7 +50,9 @@ export class HealthProber {
     if (lane.provider.health.mode === "dead" && lane.state.cells.every((c) => c.isReady(now))) return "skipped";
     this.inFlight.add(lane);
     try {
-      return await this.probe(lane);
+      const result = await this.probe(lane);
+      this.rt.observe.metrics.healthProbe(lane, result);
+      return result;
     } finally {
       this.inFlight.delete(lane);
     }

@@ -30,15 +30,16 @@ export type Reply =
   | { readonly res: Response }
   | { readonly error: GatewayError; readonly headers?: Record<string, string> };
 
+/** `status` on a failed outcome: the upstream's HTTP status when it answered one (traces and audit, platform.md §5). */
 export type AttemptOutcome =
   | { readonly kind: "served"; readonly res: Response }
   /** The client's fault (or its own credential in passthrough): relayed, no failover, no penalty. */
-  | { readonly kind: "client_fault"; readonly reply: Reply }
-  | { readonly kind: "context_length"; readonly reply: Reply }
-  | { readonly kind: "transient"; readonly cls: ErrorClass; readonly reason: FailoverReason; readonly retryAfterSec?: number }
-  | { readonly kind: "hard_down"; readonly deadReason: string }
+  | { readonly kind: "client_fault"; readonly reply: Reply; readonly status?: number }
+  | { readonly kind: "context_length"; readonly reply: Reply; readonly status?: number }
+  | { readonly kind: "transient"; readonly cls: ErrorClass; readonly reason: FailoverReason; readonly retryAfterSec?: number; readonly status?: number }
+  | { readonly kind: "hard_down"; readonly deadReason: string; readonly status?: number }
   /** The caller's body does not read in its own protocol. */
-  | { readonly kind: "invalid"; readonly reply: Reply }
+  | { readonly kind: "invalid"; readonly reply: Reply; readonly status?: number }
   /** `translation: strict` refuses this member: skip it (no penalty, no hop). */
   | { readonly kind: "skip"; readonly reply: Reply }
   /** The request ended (client gone or deadline) during the attempt. */
@@ -169,11 +170,12 @@ async function attribute(rt: Runtime, a: AttemptInput, egress: Exclude<Egress, {
     const up = egress.egress.readError(res.status, text);
     return { error: { kind: up.kind, message: up.message, ...(raw.retryAfterSec !== undefined && { retryAfter: raw.retryAfterSec }) }, headers: droppedHeader(egress) };
   };
+  const status = res.status;
   switch (dispositionOf(cls, a.passthrough !== undefined)) {
-    case "client_fault": return { kind: "client_fault", reply: relay() };
-    case "context_length": return { kind: "context_length", reply: relay() };
-    case "transient": return { kind: "transient", cls, reason: "transient_upstream", ...(raw.retryAfterSec !== undefined && { retryAfterSec: raw.retryAfterSec }) };
-    case "hard_down": return { kind: "hard_down", deadReason: `${cls}: upstream answered ${res.status}` };
+    case "client_fault": return { kind: "client_fault", reply: relay(), status };
+    case "context_length": return { kind: "context_length", reply: relay(), status };
+    case "transient": return { kind: "transient", cls, reason: "transient_upstream", status, ...(raw.retryAfterSec !== undefined && { retryAfterSec: raw.retryAfterSec }) };
+    case "hard_down": return { kind: "hard_down", deadReason: `${cls}: upstream answered ${status}`, status };
   }
 }
 

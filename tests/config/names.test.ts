@@ -110,7 +110,8 @@ pools:
       admin: undefined,
       health: { mode: "none", intervalSecs: 30, timeoutSecs: 5 },
       translation: "lossy",
-      observability: { emitServerTiming: false },
+      observability: { emitServerTiming: false, otlp: undefined, audit: undefined, keyGaugeLimit: 2000, accessLog: false },
+      metricsToken: undefined,
     });
     expect({ ...openaiRow, errorMap: { ...openaiRow?.errorMap } }).toEqual({
       name: "openai",
