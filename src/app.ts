@@ -119,6 +119,9 @@ function answered(rt: Runtime, res: Response, ctx: RequestContext): void {
   r.status = res.status;
   r.gatewayNs = Math.max(0, nowNs - ctx.timing.startNs - ctx.timing.upstreamNs);
   if (r.ingressProtocol !== undefined && r.attempts.length > 0) r.dropped = res.headers.get("x-busbar-dropped") ?? undefined;
+  // The gateway's id for the request (also sent upstream as x-request-id, and in every log line and trace). A
+  // same-protocol answer keeps the vendor's own request-id headers (protocols.md §3), hence a header of our own.
+  res.headers.set("x-busbar-request-id", ctx.requestId);
   if (rt.config.observability.emitServerTiming) res.headers.set("server-timing", serverTiming(ctx.timing, nowNs));
 }
 
@@ -127,6 +130,16 @@ function internalError(rt: Runtime, req: Request, err: Error, requestId: string)
   rt.log.error("unhandled error", { error: err.name, path });
   return errorResponse(dialectOfPath(req.method, path, req.headers),
     { kind: "server_error", message: "The gateway hit an internal error handling this request." }, requestId);
+}
+
+/** `/stats` under governance (platform.md §5.1): how many keys, and how many of them are usable; null if the store fails. */
+async function keysSummary(governor: Governor): Promise<{ total: number; enabled: number } | null> {
+  try {
+    const keys = await governor.store.listKeys();
+    return { total: keys.length, enabled: keys.filter((k) => k.enabled).length };
+  } catch {
+    return null;
+  }
 }
 
 export type NativeRoutes = Record<string, { POST: (req: Request, server?: ConnTimer) => Promise<Response> }>;
@@ -204,10 +217,13 @@ export function createApp(rt: Runtime, edge = new Edge(rt.config.limits)): Hono<
     }
   });
 
-  app.get("/stats", (c) => {
+  app.get("/stats", async (c) => {
     // A virtual key restricted to some pools sees only those pools and their lanes (platform.md §8 OBS-01).
     const allowed = c.get("ctx").caller?.key.allowedPools ?? [];
-    if (allowed.length === 0) return c.json(statsView(rt.resolver.lanes.values(), rt.resolver.pools.values(), rt.now().getTime()));
+    if (allowed.length === 0) {
+      const view = statsView(rt.resolver.lanes.values(), rt.resolver.pools.values(), rt.now().getTime());
+      return c.json(rt.governor === undefined ? view : { ...view, keys: await keysSummary(rt.governor) });
+    }
     const pools = [...rt.resolver.pools.values()].filter((p) => allowed.includes(p.name));
     const lanes = new Set(pools.flatMap((p) => p.members.map((m) => m.lane)));
     return c.json(statsView(lanes, pools, rt.now().getTime()));

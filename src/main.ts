@@ -13,7 +13,7 @@ import { insecureTlsEnv } from "./transport-env.ts";
 import { listenAdmin, type AdminListening } from "./admin/serve.ts";
 import { Governor } from "./govern/governor.ts";
 import { openStore } from "./govern/store/index.ts";
-import { jsonLogger, parseLogLevel, type Logger } from "./observe/log.ts";
+import { jsonLogger, parseLogFormat, parseLogLevel, type Logger } from "./observe/log.ts";
 import { buildRuntime } from "./runtime.ts";
 import { listen } from "./serve.ts";
 import type { VerifyCommand } from "./verify/index.ts";
@@ -39,6 +39,8 @@ function onSignals(stop: () => Promise<void>): void {
 
 async function serve(configFlag: string | undefined, providersFlag: string | undefined, log: Logger): Promise<number> {
   const env = process.env;
+  const b = buildInfo();
+  log.info("busbar starting", { version: b.version, commit: b.commit, target: b.target, bun: Bun.version });
   const insecure = insecureTlsEnv(env);
   if (insecure !== undefined) { console.error(`busbar: refusing to start: ${insecure}`); return 1; }
   const located = locateConfigFile(configFlag, env, existsSync, process.cwd());
@@ -59,6 +61,7 @@ async function serve(configFlag: string | undefined, providersFlag: string | und
     for (const e of loaded.errors) console.error(e);
     return 1;
   }
+  log.info("config loaded", { config: located.path, catalog: catalog.file, ...loaded.counts });
   // platform.md §5.6 `metadata protection`; the §1.6 warning above already named the key when it is off.
   if (loaded.config.security.allowAllMetadata) log.warn("metadata protection DISABLED", { hosts_blocked: 0 });
   else log.info("metadata protection", { hosts_blocked: effectiveBlocklist(metadataPolicy(loaded.config.security)).hosts.length });
@@ -143,7 +146,7 @@ async function verify(cmd: VerifyCommand): Promise<number> {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const cmd = parseArgs(argv);
-  const log = jsonLogger(parseLogLevel(process.env.BUSBAR_LOG_LEVEL));
+  const log = jsonLogger(parseLogLevel(process.env.BUSBAR_LOG_LEVEL), undefined, parseLogFormat(process.env.BUSBAR_LOG_FORMAT));
   switch (cmd.kind) {
     case "help": process.stdout.write(USAGE); return 0;
     case "version": console.log(versionLine()); return 0;

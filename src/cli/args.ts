@@ -36,7 +36,8 @@ export const USAGE = `usage:
 environment:
   BUSBAR_CONFIG     operator config (else ./config.yaml, else /etc/busbar/config.yaml)
   BUSBAR_PROVIDERS  provider catalog replacing the embedded one
-  BUSBAR_LOG_LEVEL  debug | info | warn | error (default info)
+  BUSBAR_LOG_LEVEL  trace | debug | info | warn | error (default info)
+  BUSBAR_LOG_FORMAT json | text (default json)
   BUSBAR_ADMIN_TOKEN, BUSBAR_ADMIN_URL   for \`busbar keys\`
 
 endpoints (data plane):

@@ -34,7 +34,7 @@ function worst(cells: readonly Cell[], now: number): Cell | undefined {
   return w;
 }
 
-export function statsView(lanes: Iterable<Lane>, pools: Iterable<Pool>, now: number): unknown {
+export function statsView(lanes: Iterable<Lane>, pools: Iterable<Pool>, now: number): Record<string, unknown> {
   const poolList = [...pools];
   const laneList = [...lanes];
   return {

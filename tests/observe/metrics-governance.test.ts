@@ -80,6 +80,21 @@ describe("refusals (§3.2)", () => {
   });
 });
 
+describe("/stats keys summary (§5.1)", () => {
+  test("an unrestricted key sees how many keys exist and are enabled; a restricted key does not", async () => {
+    const all = await admin("GET", "/keys");
+    const list = (Array.isArray(all) ? all : all.keys) as { enabled: boolean }[];
+    const open = await admin("POST", "/keys", { name: "stats-open" });
+    const off = await admin("POST", "/keys", { name: "stats-off" });
+    await admin("PATCH", `/keys/${off.id}`, { enabled: false });
+    const narrow = await admin("POST", "/keys", { name: "stats-narrow", allowed_pools: ["pool-openai"] });
+    const view = await (await fetch(`${gw.url}/stats`, { headers: { authorization: `Bearer ${open.secret}` } })).json();
+    expect(view.keys).toEqual({ total: list.length + 3, enabled: list.filter((k) => k.enabled).length + 2 });
+    const scoped = await (await fetch(`${gw.url}/stats`, { headers: { authorization: `Bearer ${narrow.secret}` } })).json();
+    expect(scoped.keys).toBeUndefined();
+  });
+});
+
 describe("GOV-09: the key gauges equal /usage", () => {
   test("spend, tokens and budget left, per key", async () => {
     const k = await admin("POST", "/keys", { name: "gauged", max_budget_cents: 500 });
