@@ -196,6 +196,7 @@ export function createApp(rt: Runtime, edge = new Edge(rt.config.limits)): Hono<
 
   // Open, side-effect free (platform.md §5.1): 503 once no lane can take a request.
   app.get("/healthz", (c) => {
+    if (rt.lifecycle.draining) return c.json({ status: "draining" }, 503);
     const now = rt.now().getTime();
     return [...rt.resolver.lanes.values()].some((l) => laneUsable(l, now))
       ? c.json({ status: "ok" })

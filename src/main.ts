@@ -30,11 +30,16 @@ function readCatalog(flag: string | undefined, env: NodeJS.ProcessEnv): { text: 
     : { text: readFileSync(where.path, "utf8"), file: where.path };
 }
 
-/** Stops on SIGINT/SIGTERM. Draining in-flight streams is the release issue's graceful shutdown. */
-function onSignals(stop: () => Promise<void>): void {
-  const handler = () => { void stop().then(() => process.exit(0)); };
-  process.once("SIGINT", handler);
-  process.once("SIGTERM", handler);
+/** SIGINT/SIGTERM start a graceful shutdown (platform.md §6.5); a second signal exits at once with 130. */
+function onSignals(shutdown: () => Promise<void>): void {
+  let stopping = false;
+  const handler = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    void shutdown().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
 }
 
 async function serve(configFlag: string | undefined, providersFlag: string | undefined, log: Logger): Promise<number> {
@@ -111,9 +116,12 @@ async function serve(configFlag: string | undefined, providersFlag: string | und
   // Loading parsed YAML, the catalog and every schema; collect that garbage now rather than carry it while idle.
   Bun.gc(true);
   onSignals(async () => {
-    await gateway.stop();
+    log.info("draining", { inflight: gateway.inFlight(), grace_secs: config.limits.shutdownGraceSecs });
+    const { drained, forced } = await gateway.drain(config.limits.shutdownGraceSecs * 1000);
     await admin?.stop();
-    await governor?.close();
+    await rt.observe.flush(2000); // traces and audit deliveries: at most 2 s more
+    await governor?.close(); // pending settlements written, then the store closed (SQLite checkpoints on close)
+    log.info("shutdown complete", { drained, forced });
   });
   return new Promise<number>(() => {}); // runs until a signal
 }

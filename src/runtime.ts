@@ -35,6 +35,8 @@ export interface Runtime {
   readonly governor: Governor | undefined;
   /** Metrics and the sinks every completed request is reported to (platform.md §5). */
   readonly observe: Observer;
+  /** Set once shutdown starts (platform.md §6.5): `/healthz` answers 503 `draining`. */
+  readonly lifecycle: { draining: boolean };
 }
 
 /** Stash bounds: Gemini signatures run to a few KB, so 10 000 entries stay within tens of MB. */
@@ -83,5 +85,6 @@ export function buildRuntime(config: GatewayConfig, opts: RuntimeOptions = {}): 
     log,
     governor: opts.governor,
     observe,
+    lifecycle: { draining: false },
   };
 }

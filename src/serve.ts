@@ -9,6 +9,13 @@ export interface Listening {
   readonly server: Server<undefined>;
   readonly url: string;
   stop(): Promise<void>;
+  /**
+   * Graceful stop (platform.md §6.5): no new connections, idle keep-alives closed, in-flight requests and streams
+   * run to their end for up to `graceMs`; whatever is left then is cut and counted as `forced`.
+   */
+  drain(graceMs: number): Promise<{ readonly drained: number; readonly forced: number }>;
+  /** Admitted requests not yet delivered. */
+  inFlight(): number;
 }
 
 export function listen(rt: Runtime, host = rt.config.listen.host, port = rt.config.listen.port): Listening {
@@ -47,6 +54,22 @@ export function listen(rt: Runtime, host = rt.config.listen.host, port = rt.conf
     stop: async () => {
       prober.stop();
       await server.stop(true);
+    },
+    inFlight: () => edge.gate.inFlight,
+    drain: async (graceMs) => {
+      rt.lifecycle.draining = true;
+      prober.stop();
+      const before = edge.gate.inFlight;
+      // Resolves once every connection has closed, that is when the last in-flight response has been delivered.
+      const closed = server.stop(false).then(() => true);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<false>((r) => { timer = setTimeout(() => r(false), graceMs); });
+      const done = await Promise.race([closed, grace]);
+      clearTimeout(timer);
+      if (done) return { drained: before, forced: 0 };
+      const forced = edge.gate.inFlight;
+      await server.stop(true);
+      return { drained: Math.max(0, before - forced), forced };
     },
   };
 }

@@ -234,6 +234,7 @@ export interface GatewayConfig {
     readonly maxJsonDepth: number;
     /** 0 = off. */
     readonly maxInboundConcurrent: number;
+    readonly shutdownGraceSecs: number;
   };
   /** Native TLS on the data listener (platform.md §4.1); undefined = plain HTTP. */
   readonly tls: TlsSpec | undefined;

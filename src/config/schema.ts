@@ -265,6 +265,8 @@ const LimitsSchema = mapping({
   max_json_depth: v.optional(atLeast(1), 128),
   /** In-flight inbound requests; the excess gets a native 503/529 with `Retry-After: 1`. 0 = off. */
   max_inbound_concurrent: v.optional(atLeast(0), 8192),
+  /** platform.md §6.5: how long SIGTERM waits for in-flight requests and streams before cutting them. */
+  shutdown_grace_secs: v.optional(between(0, 3600), 30),
 });
 
 const listen = v.pipe(str(), v.check((s: string) => parseListen(s) !== undefined, "must be host:port, e.g. 127.0.0.1:8080 or [::1]:8080"));

@@ -83,6 +83,7 @@ export function buildSnapshot(s: SnapshotInput): GatewayConfig {
       requestBodyReadTimeoutSecs: op.limits.request_body_read_timeout_secs,
       maxJsonDepth: op.limits.max_json_depth,
       maxInboundConcurrent: op.limits.max_inbound_concurrent,
+      shutdownGraceSecs: op.limits.shutdown_grace_secs,
     },
     tls: s.tls,
     security: {

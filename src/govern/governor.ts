@@ -140,8 +140,10 @@ export class Governor {
     this.reconcileTimer.unref?.();
   }
 
+  /** Shutdown (platform.md §6.5): settlements still on their way are written first, so no usage is lost. */
   async close(): Promise<void> {
     if (this.reconcileTimer !== undefined) clearInterval(this.reconcileTimer);
+    await Promise.allSettled([...this.settling]);
     await this.store.close();
   }
 
@@ -251,8 +253,17 @@ export class Governor {
   }
 
   /** Never throws: a store failure here is logged and counted, and the reservation's lease releases it later. */
-  async settle(t: Ticket, usage: { costMicros: number; tokens: number; success: boolean }): Promise<void> {
-    if (!t.charged) return;
+  settle(t: Ticket, usage: { costMicros: number; tokens: number; success: boolean }): Promise<void> {
+    if (!t.charged) return Promise.resolve();
+    const p = this.write(t, usage);
+    this.settling.add(p);
+    void p.finally(() => this.settling.delete(p));
+    return p;
+  }
+
+  private readonly settling = new Set<Promise<void>>();
+
+  private async write(t: Ticket, usage: { costMicros: number; tokens: number; success: boolean }): Promise<void> {
     try {
       await this.store.settle({
         keyId: t.key.id,

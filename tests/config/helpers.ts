@@ -80,4 +80,5 @@ export const LIMIT_DEFAULTS = {
   requestBodyReadTimeoutSecs: 30,
   maxJsonDepth: 128,
   maxInboundConcurrent: 8192,
+  shutdownGraceSecs: 30,
 } as const satisfies GatewayConfig["limits"];

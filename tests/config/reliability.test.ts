@@ -109,6 +109,7 @@ describe("defaults", () => {
       requestBodyReadTimeoutSecs: 9,
       maxJsonDepth: 64,
       maxInboundConcurrent: 0,
+      shutdownGraceSecs: 30,
     });
     expect(Object.isFrozen(r.config.pools.p?.failover.exclusions)).toBe(true);
   });

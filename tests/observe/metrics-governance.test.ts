@@ -88,9 +88,9 @@ describe("/stats keys summary (§5.1)", () => {
     const off = await admin("POST", "/keys", { name: "stats-off" });
     await admin("PATCH", `/keys/${off.id}`, { enabled: false });
     const narrow = await admin("POST", "/keys", { name: "stats-narrow", allowed_pools: ["pool-openai"] });
-    const view = await (await fetch(`${gw.url}/stats`, { headers: { authorization: `Bearer ${open.secret}` } })).json();
+    const view: any = await (await fetch(`${gw.url}/stats`, { headers: { authorization: `Bearer ${open.secret}` } })).json();
     expect(view.keys).toEqual({ total: list.length + 3, enabled: list.filter((k) => k.enabled).length + 2 });
-    const scoped = await (await fetch(`${gw.url}/stats`, { headers: { authorization: `Bearer ${narrow.secret}` } })).json();
+    const scoped: any = await (await fetch(`${gw.url}/stats`, { headers: { authorization: `Bearer ${narrow.secret}` } })).json();
     expect(scoped.keys).toBeUndefined();
   });
 });
