@@ -15,7 +15,8 @@ import { Governor } from "./govern/governor.ts";
 import { openStore } from "./govern/store/index.ts";
 import { jsonLogger, parseLogFormat, parseLogLevel, type Logger } from "./observe/log.ts";
 import { buildRuntime } from "./runtime.ts";
-import { listen } from "./serve.ts";
+import { type Listening, listen } from "./serve.ts";
+import { Reloader } from "./reload.ts";
 import type { VerifyCommand } from "./verify/index.ts";
 
 function versionLine(): string {
@@ -87,14 +88,21 @@ async function serve(configFlag: string | undefined, providersFlag: string | und
     governor.startReconciling(Math.min(60_000, Math.max(500, config.governance.reservationLeaseSecs * 500)));
     log.info("governance store ready", { kind: spec.kind });
   }
-  const rt = buildRuntime(config, { log, ...(governor === undefined ? {} : { governor }) });
-  let gateway;
+  const opts = { log, ...(governor === undefined ? {} : { governor }) };
+  const rt = buildRuntime(config, opts);
+  let gateway: Listening;
   try {
     gateway = listen(rt);
   } catch (e) {
     console.error(`cannot listen on ${loaded.config.listen.host}:${loaded.config.listen.port}: ${e instanceof Error ? e.message : e}`);
     return 1;
   }
+  // platform.md §6.6: the same files, read and checked again; the running runtime keeps serving on any error.
+  const reloader = new Reloader(rt, () => {
+    const cat = readCatalog(providersFlag, process.env);
+    return loadConfig({ configText: readFileSync(located.path, "utf8"), configFile: located.path, catalogText: cat.text, catalogFile: cat.file, env: process.env });
+  }, (c, previous) => buildRuntime(c, opts, previous), (next) => gateway.reload(next), log);
+  process.on("SIGHUP", () => { void reloader.reload(); });
   log.info("busbar listening", {
     url: gateway.url, tls: rt.config.tls !== undefined, mtls: rt.config.tls?.clientCa !== undefined,
     version: buildInfo().version, pools: loaded.counts.pools, models: loaded.counts.models,
@@ -103,8 +111,9 @@ async function serve(configFlag: string | undefined, providersFlag: string | und
   if (config.admin !== undefined) {
     try {
       admin = listenAdmin(config.admin, {
-        governor, log, nowMs: Date.now, startedAt: Date.now(), configVersion: () => 1,
-        routeNames: () => [...Object.keys(config.pools), ...Object.keys(config.models)],
+        governor, log, nowMs: Date.now, startedAt: Date.now(), configVersion: () => reloader.configVersion,
+        routeNames: () => [...Object.keys(reloader.runtime.config.pools), ...Object.keys(reloader.runtime.config.models)],
+        reload: () => reloader.reload(),
       });
     } catch (e) {
       console.error(`cannot listen on ${config.admin.listen.host}:${config.admin.listen.port} (admin): ${e instanceof Error ? e.message : e}`);
@@ -119,7 +128,7 @@ async function serve(configFlag: string | undefined, providersFlag: string | und
     log.info("draining", { inflight: gateway.inFlight(), grace_secs: config.limits.shutdownGraceSecs });
     const { drained, forced } = await gateway.drain(config.limits.shutdownGraceSecs * 1000);
     await admin?.stop();
-    await rt.observe.flush(2000); // traces and audit deliveries: at most 2 s more
+    await reloader.runtime.observe.flush(2000); // traces and audit deliveries: at most 2 s more
     await governor?.close(); // pending settlements written, then the store closed (SQLite checkpoints on close)
     log.info("shutdown complete", { drained, forced });
   });

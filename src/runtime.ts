@@ -57,17 +57,23 @@ export interface RuntimeOptions {
   readonly sinks?: ObserverSinks;
 }
 
-export function buildRuntime(config: GatewayConfig, opts: RuntimeOptions = {}): Runtime {
+/**
+ * `previous`: the running runtime, on a config reload (platform.md §6.6). Lanes and pool cells that keep their
+ * identity carry their state over (route/lanes.ts); the metrics, sinks, signature stash, governor and lifecycle are
+ * the running ones, so counters stay monotonic and nothing in flight is lost. In-flight requests keep the runtime
+ * they started with.
+ */
+export function buildRuntime(config: GatewayConfig, opts: RuntimeOptions = {}, previous?: Runtime): Runtime {
   const injected = opts.now;
   const now = injected ?? (() => new Date());
   const nowMs = injected === undefined ? Date.now : () => injected().getTime();
   const jitter = opts.jitter ?? randomJitter;
-  const lanes = buildLanes({ config, jitter });
-  const pools = buildPools({ config, jitter }, lanes);
+  const lanes = buildLanes({ config, jitter }, previous?.resolver.lanes);
+  const pools = buildPools({ config, jitter }, lanes, previous?.resolver.pools);
   const resolver = new Resolver(config, lanes, pools, jitter);
   const log = opts.log ?? silentLogger;
-  const metrics = new GatewayMetrics();
-  const observe = new Observer(metrics, opts.sinks ?? {}, log, config.observability.accessLog);
+  const metrics = previous?.observe.metrics ?? new GatewayMetrics();
+  const observe = previous?.observe ?? new Observer(metrics, opts.sinks ?? {}, log, config.observability.accessLog);
   metrics.attach({
     pools: () => resolver.pools.values(), lanes: () => resolver.lanes.values(), governor: opts.governor,
     nowMs, keyGaugeLimit: config.observability.keyGaugeLimit, log, build: buildInfo(), sinkDrops: () => observe.drops(),
@@ -79,12 +85,12 @@ export function buildRuntime(config: GatewayConfig, opts: RuntimeOptions = {}): 
     now,
     nowMs,
     ids: opts.ids ?? randomIds,
-    signatureStash: new SignatureStash(STASH_ENTRIES, STASH_TTL_MS, () => now().getTime()),
+    signatureStash: previous?.signatureStash ?? new SignatureStash(STASH_ENTRIES, STASH_TTL_MS, () => now().getTime()),
     fetch: opts.fetch ?? fetch,
     lookup: opts.lookup ?? systemLookup,
     log,
     governor: opts.governor,
     observe,
-    lifecycle: { draining: false },
+    lifecycle: previous?.lifecycle ?? { draining: false },
   };
 }

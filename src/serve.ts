@@ -16,6 +16,8 @@ export interface Listening {
   drain(graceMs: number): Promise<{ readonly drained: number; readonly forced: number }>;
   /** Admitted requests not yet delivered. */
   inFlight(): number;
+  /** New requests go to `next` (a config reload, platform.md §6.6); in-flight ones finish on the runtime they had. */
+  reload(next: Runtime): void;
 }
 
 export function listen(rt: Runtime, host = rt.config.listen.host, port = rt.config.listen.port): Listening {
@@ -45,7 +47,7 @@ export function listen(rt: Runtime, host = rt.config.listen.host, port = rt.conf
       },
     }),
   });
-  const prober = new HealthProber(rt, rt.resolver.lanes.values());
+  let prober = new HealthProber(rt, rt.resolver.lanes.values());
   prober.start();
   const shownHost = host.includes(":") ? `[${host}]` : host;
   return {
@@ -56,6 +58,14 @@ export function listen(rt: Runtime, host = rt.config.listen.host, port = rt.conf
       await server.stop(true);
     },
     inFlight: () => edge.gate.inFlight,
+    reload: (next) => {
+      // Bun swaps the handlers atomically; the inbound cap (edge) is the listener's and stays shared.
+      const nextApp = createApp(next, edge);
+      server.reload({ routes: nativeRoutes(next, edge), fetch: (req, s) => nextApp.fetch(req, s) });
+      prober.stop();
+      prober = new HealthProber(next, next.resolver.lanes.values());
+      prober.start();
+    },
     drain: async (graceMs) => {
       rt.lifecycle.draining = true;
       prober.stop();

@@ -3,6 +3,7 @@
 import { Hono, type Context } from "hono";
 import * as v from "valibot";
 import { TokenSet } from "../auth/tokens.ts";
+import type { ReloadResult } from "../reload.ts";
 import { buildInfo } from "../build-info.ts";
 import type { Governor } from "../govern/governor.ts";
 import { hashSecret, mintAwsPair, mintKeyId, mintSecret } from "../govern/keys.ts";
@@ -23,6 +24,8 @@ export interface AdminDeps {
   readonly nowMs: () => number;
   readonly startedAt: number;
   readonly configVersion: () => number;
+  /** Reloads config and catalog from disk (platform.md §6.6); absent where the process has no files (tests, demo). */
+  readonly reload?: () => Promise<ReloadResult>;
 }
 
 /** The Authorization Bearer value or X-Admin-Token (blank = absent). */
@@ -205,6 +208,16 @@ export function createAdminApp(d: AdminDeps): Hono {
       ...info, started_at: new Date(d.startedAt).toISOString(), uptime_seconds: Math.floor((now - d.startedAt) / 1000),
       config_version: d.configVersion(), store_kind: d.governor?.store.kind ?? null,
     });
+  });
+
+  app.post(`${ADMIN_BASE}/config/reload`, async (c) => {
+    if (d.reload === undefined) return adminError("conflict", "This process was not started from a config file; there is nothing to reload.");
+    const r = await d.reload();
+    if (!r.ok) {
+      // The running config keeps serving; the errors are the same lines `busbar --validate` prints.
+      return Response.json({ error: { code: "invalid_request", message: "The new config is invalid; the running config is unchanged.", errors: r.errors } }, { status: 400 });
+    }
+    return c.json({ config_version: r.configVersion, restart_required: r.restartRequired, warnings: r.warnings });
   });
 
   app.get(`${ADMIN_BASE}/openapi.json`, (c) => c.json(openApiDocument(buildInfo().version)));

@@ -28,6 +28,10 @@ export const ADMIN_PATHS: readonly { readonly route: string; readonly openapi: s
     route: "/api/v1/admin/pools/:pool/usage", openapi: "/api/v1/admin/pools/{pool}/usage", methods: ["GET"],
     ops: { get: { summary: "Spend, tokens and requests of every request that named this pool, in the current total/daily/monthly window (?period=)", ok: 200 } },
   },
+  {
+    route: "/api/v1/admin/config/reload", openapi: "/api/v1/admin/config/reload", methods: ["POST"],
+    ops: { post: { summary: "Reload config and catalog from disk; 400 with the errors leaves the running config unchanged", ok: 200 } },
+  },
   { route: "/api/v1/admin/info", openapi: "/api/v1/admin/info", methods: ["GET"], ops: { get: { summary: "Version, uptime, config version and store kind", ok: 200 } } },
   { route: "/api/v1/admin/openapi.json", openapi: "/api/v1/admin/openapi.json", methods: ["GET"], ops: { get: { summary: "This document", ok: 200 } } },
 ];

@@ -137,23 +137,49 @@ export function laneOf(b: LaneBuild, model: ModelSpec | undefined, provider: Pro
   return { name, upstreamModel, provider, protocol: protocol(provider.protocol), model, state, defaultCell };
 }
 
-export function buildLanes(b: LaneBuild): Map<string, Lane> {
+/**
+ * A lane's identity across a config reload (platform.md §6.6): the same provider, base URL, path, protocol and
+ * upstream model. A lane that keeps its identity keeps its breaker state, counters and in-flight permits.
+ */
+function sameIdentity(a: Lane, model: ModelSpec, provider: ProviderSpec): boolean {
+  return a.provider.name === provider.name && a.provider.baseUrl === provider.baseUrl && a.provider.path === provider.path
+    && a.provider.protocol === provider.protocol && a.upstreamModel === model.upstreamModel;
+}
+
+/** `previous`: the running lanes, on a reload; lanes with an unchanged identity carry their state over. */
+export function buildLanes(b: LaneBuild, previous?: ReadonlyMap<string, Lane>): Map<string, Lane> {
   const lanes = new Map<string, Lane>();
   for (const m of Object.values(b.config.models)) {
     const p = b.config.providers[m.provider];
-    if (p !== undefined) lanes.set(m.name, laneOf(b, m, p, m.name, m.upstreamModel));
+    if (p === undefined) continue;
+    const fresh = laneOf(b, m, p, m.name, m.upstreamModel);
+    const old = previous?.get(m.name);
+    if (old === undefined || !sameIdentity(old, m, p)) {
+      lanes.set(m.name, fresh);
+      continue;
+    }
+    // Same lane: the old breaker cell and, when its limits are unchanged, its permits, budget and counters.
+    const keepState = old.state.permits.size === (m.maxConcurrent ?? 256) && old.model?.maxRequests === m.maxRequests;
+    const state = keepState ? old.state : fresh.state;
+    state.cells.length = 0;
+    state.cells.push(old.defaultCell);
+    lanes.set(m.name, { ...fresh, state, defaultCell: old.defaultCell });
   }
   return lanes;
 }
 
-export function buildPools(b: LaneBuild, lanes: ReadonlyMap<string, Lane>): Map<string, Pool> {
+/** `previous`: the running pools, on a reload; a member whose lane kept its state keeps its cell if its settings did. */
+export function buildPools(b: LaneBuild, lanes: ReadonlyMap<string, Lane>, previous?: ReadonlyMap<string, Pool>): Map<string, Pool> {
   const pools = new Map<string, Pool>();
   for (const p of Object.values(b.config.pools)) {
     const members: PoolMember[] = [];
+    const before = previous?.get(p.name);
+    const sameBreaker = before !== undefined && JSON.stringify(settings(before.spec, b.config)) === JSON.stringify(settings(p, b.config));
     p.members.forEach((m, index) => {
       const lane = lanes.get(m.target);
       if (lane === undefined) return;
-      const cell = new Cell(settings(p, b.config), b.jitter);
+      const kept = sameBreaker ? before.members.find((o) => o.lane.name === lane.name && o.lane.defaultCell === lane.defaultCell)?.cell : undefined;
+      const cell = kept ?? new Cell(settings(p, b.config), b.jitter);
       lane.state.cells.push(cell);
       members.push({
         index, lane, spec: m, weight: m.weight, cell,
@@ -162,7 +188,8 @@ export function buildPools(b: LaneBuild, lanes: ReadonlyMap<string, Lane>): Map<
       });
     });
     if (p.policy === "usage") for (const m of members) m.lane.state.trackRateLimits = true;
-    pools.set(p.name, { name: p.name, members, spec: p, explicit: true, counters: newCounters() });
+    // Counters continue across a reload, so the metrics read from them stay monotonic.
+    pools.set(p.name, { name: p.name, members, spec: p, explicit: true, counters: before?.counters ?? newCounters() });
   }
   return pools;
 }
