@@ -17,6 +17,7 @@ import { jsonLogger, parseLogFormat, parseLogLevel, type Logger } from "./observ
 import { buildRuntime } from "./runtime.ts";
 import { type Listening, listen } from "./serve.ts";
 import { Reloader } from "./reload.ts";
+import { AuditSink } from "./observe/audit-webhook.ts";
 import type { VerifyCommand } from "./verify/index.ts";
 
 function versionLine(): string {
@@ -88,7 +89,10 @@ async function serve(configFlag: string | undefined, providersFlag: string | und
     governor.startReconciling(Math.min(60_000, Math.max(500, config.governance.reservationLeaseSecs * 500)));
     log.info("governance store ready", { kind: spec.kind });
   }
-  const opts = { log, ...(governor === undefined ? {} : { governor }) };
+  // The sinks are built once: a reload keeps them (their settings are start-only, src/reload.ts).
+  const audit = config.observability.audit;
+  const sinks = { audit: audit === undefined ? undefined : new AuditSink(audit, { fetch, log }) };
+  const opts = { log, sinks, ...(governor === undefined ? {} : { governor }) };
   const rt = buildRuntime(config, opts);
   let gateway: Listening;
   try {
