@@ -18,6 +18,7 @@ import { buildRuntime } from "./runtime.ts";
 import { type Listening, listen } from "./serve.ts";
 import { Reloader } from "./reload.ts";
 import { AuditSink } from "./observe/audit-webhook.ts";
+import { OtlpSink } from "./observe/otlp.ts";
 import type { VerifyCommand } from "./verify/index.ts";
 
 function versionLine(): string {
@@ -91,7 +92,11 @@ async function serve(configFlag: string | undefined, providersFlag: string | und
   }
   // The sinks are built once: a reload keeps them (their settings are start-only, src/reload.ts).
   const audit = config.observability.audit;
-  const sinks = { audit: audit === undefined ? undefined : new AuditSink(audit, { fetch, log }) };
+  const otlp = config.observability.otlp;
+  const sinks = {
+    audit: audit === undefined ? undefined : new AuditSink(audit, { fetch, log }),
+    otlp: otlp === undefined ? undefined : new OtlpSink(otlp, { fetch, log }),
+  };
   const opts = { log, sinks, ...(governor === undefined ? {} : { governor }) };
   const rt = buildRuntime(config, opts);
   let gateway: Listening;
