@@ -119,9 +119,10 @@ function answered(rt: Runtime, res: Response, ctx: RequestContext): void {
   r.status = res.status;
   r.gatewayNs = Math.max(0, nowNs - ctx.timing.startNs - ctx.timing.upstreamNs);
   if (r.ingressProtocol !== undefined && r.attempts.length > 0) r.dropped = res.headers.get("x-busbar-dropped") ?? undefined;
-  // The gateway's id for the request (also sent upstream as x-request-id, and in every log line and trace). A
-  // same-protocol answer keeps the vendor's own request-id headers (protocols.md §3), hence a header of our own.
-  res.headers.set("x-busbar-request-id", ctx.requestId);
+  // The gateway's id for the request (sent upstream as x-request-id, in every log line, record and trace), unless
+  // the answer carries the vendor's own x-request-id (relayed, protocols.md §3). A header named after busbar would
+  // name the gateway, which platform.md §4.4 allows only with emit_server_timing.
+  if (!res.headers.has("x-request-id")) res.headers.set("x-request-id", ctx.requestId);
   if (rt.config.observability.emitServerTiming) res.headers.set("server-timing", serverTiming(ctx.timing, nowNs));
 }
 

@@ -17,6 +17,7 @@ import { jsonLogger, parseLogFormat, parseLogLevel, type Logger } from "./observ
 import { buildRuntime } from "./runtime.ts";
 import { type Listening, listen } from "./serve.ts";
 import { Reloader } from "./reload.ts";
+import { scriptProblems } from "./route/script-policy.ts";
 import { AuditSink } from "./observe/audit-webhook.ts";
 import { OtlpSink } from "./observe/otlp.ts";
 import type { VerifyCommand } from "./verify/index.ts";
@@ -74,6 +75,12 @@ async function serve(configFlag: string | undefined, providersFlag: string | und
   if (loaded.config.security.allowAllMetadata) log.warn("metadata protection DISABLED", { hosts_blocked: 0 });
   else log.info("metadata protection", { hosts_blocked: effectiveBlocklist(metadataPolicy(loaded.config.security)).hosts.length });
   const config = loaded.config;
+  const scriptErrors = await scriptProblems(config.pools, log);
+  if (scriptErrors.length > 0) {
+    console.error(`config invalid (${scriptErrors.length} error${scriptErrors.length === 1 ? "" : "s"}):`);
+    for (const e of scriptErrors) console.error(`${located.path}: ${e}`);
+    return 1;
+  }
   let governor: Governor | undefined;
   if (config.governance.enabled) {
     const spec = config.governance.store;
@@ -110,7 +117,7 @@ async function serve(configFlag: string | undefined, providersFlag: string | und
   const reloader = new Reloader(rt, () => {
     const cat = readCatalog(providersFlag, process.env);
     return loadConfig({ configText: readFileSync(located.path, "utf8"), configFile: located.path, catalogText: cat.text, catalogFile: cat.file, env: process.env });
-  }, (c, previous) => buildRuntime(c, opts, previous), (next) => gateway.reload(next), log);
+  }, (c, previous) => buildRuntime(c, opts, previous), (next) => gateway.reload(next), log, (c) => scriptProblems(c.pools, log));
   process.on("SIGHUP", () => { void reloader.reload(); });
   log.info("busbar listening", {
     url: gateway.url, tls: rt.config.tls !== undefined, mtls: rt.config.tls?.clientCa !== undefined,

@@ -62,6 +62,8 @@ export class Reloader {
     /** Puts the new runtime in front of new requests (serve.ts `Listening.reload`). */
     private readonly apply: (rt: Runtime) => void,
     private readonly log: Logger,
+    /** Checks that need more than the load pipeline (compiling script policies); problems refuse the reload. */
+    private readonly check: (config: GatewayConfig) => Promise<string[]> = async () => [],
   ) {}
 
   get configVersion(): number {
@@ -78,7 +80,7 @@ export class Reloader {
     return this.running;
   }
 
-  private once(): ReloadResult {
+  private async once(): Promise<ReloadResult> {
     let loaded: LoadResult;
     try {
       loaded = this.load();
@@ -90,6 +92,11 @@ export class Reloader {
     if (!loaded.ok) {
       this.log.warn("config reload refused", { errors: loaded.errors });
       return { ok: false, errors: loaded.errors };
+    }
+    const problems = await this.check(loaded.config);
+    if (problems.length > 0) {
+      this.log.warn("config reload refused", { errors: problems });
+      return { ok: false, errors: problems };
     }
     const { config, restartRequired } = holdStartOnly(this.current.config, loaded.config);
     const next = this.build(config, this.current);

@@ -7,7 +7,7 @@ import { parseCatalog } from "./catalog.ts";
 import { checkClientAuth } from "./client-auth.ts";
 import { readDocument } from "./document.ts";
 import { parseListen } from "./listen.ts";
-import { formatProblem, type Problem, sortByPosition } from "./messages.ts";
+import { formatProblem, type Problem, problem, sortByPosition } from "./messages.ts";
 import type { GatewayConfig, TlsSpec } from "./model.ts";
 import { checkGovernance, resolveGovernanceSecrets } from "./governance.ts";
 import { checkObservability, resolveObservabilitySecrets } from "./observability.ts";
@@ -86,6 +86,7 @@ export function loadConfig(input: LoadInput): LoadResult {
   let clientTokens: readonly string[] = op.auth.client_tokens;
   let govSecrets: { adminToken?: string; storeUrl?: string; encryptionKey?: string } = {};
   let obsSecrets: { metricsToken?: string; auditSecret?: string } = {};
+  const scripts = new Map<string, string>();
   let tlsFiles: { tls?: TlsSpec; adminTls?: TlsSpec; caPems?: ReadonlyMap<string, string> } = {};
   if (!validateOnly) {
     const io = {
@@ -96,12 +97,22 @@ export function loadConfig(input: LoadInput): LoadResult {
     const secrets = resolveSecrets(op, merged.providers, io);
     const g = resolveGovernanceSecrets(op, io);
     const o = resolveObservabilitySecrets(op, io);
+    const scriptProblems: Problem[] = [];
+    for (const [name, pool] of Object.entries(op.pools)) {
+      const file = pool.policy.name === "script" ? pool.policy.script_file : undefined;
+      if (file === undefined) continue;
+      try {
+        scripts.set(name, io.readFile(file));
+      } catch {
+        scriptProblems.push(problem(["pools", name, "policy", "script_file"], `cannot read ${file}`));
+      }
+    }
     const tlsProblems: Problem[] = [];
     const tls = readTls(["tls"], op.tls, io, tlsProblems);
     const adminTls = readTls(["admin", "tls"], op.admin?.tls, io, tlsProblems);
     tlsFiles = { ...(tls === undefined ? {} : { tls }), ...(adminTls === undefined ? {} : { adminTls }), caPems: secrets.caPems };
     warnings.push(...lines(secrets.warnings));
-    const secretProblems = [...secrets.problems, ...g.problems, ...o.problems, ...tlsProblems];
+    const secretProblems = [...secrets.problems, ...g.problems, ...o.problems, ...scriptProblems, ...tlsProblems];
     if (secretProblems.length > 0) return { ok: false, errors: lines(secretProblems), warnings, notes };
     keys = secrets.keys;
     clientTokens = secrets.clientTokens;
@@ -116,7 +127,7 @@ export function loadConfig(input: LoadInput): LoadResult {
     };
   }
 
-  const config = buildSnapshot({ op, listen, providers: merged.providers, keys, clientTokens, ...govSecrets, ...obsSecrets, ...tlsFiles });
+  const config = buildSnapshot({ op, listen, providers: merged.providers, keys, clientTokens, ...govSecrets, ...obsSecrets, ...tlsFiles, scripts });
   const counts = {
     providers: Object.keys(config.providers).length,
     models: Object.keys(config.models).length,

@@ -102,7 +102,20 @@ export type OnExhausted =
   | { readonly action: "fallback_pool"; readonly pool: string };
 
 /** `weighted` = smooth weighted round-robin; `ordered` = list order, first usable member wins (spec README). */
-export type PoolPolicyName = "weighted" | "ordered" | NativeStrategy | "webhook";
+export type PoolPolicyName = "weighted" | "ordered" | NativeStrategy | "webhook" | "script";
+
+/** reliability.md §11.4: an operator JavaScript `route(req, candidates, ctx)` run in a QuickJS sandbox. */
+export interface ScriptPolicySpec {
+  readonly source: string;
+  /** Where the source came from, for messages: `policy.script` or the file's path. */
+  readonly origin: string;
+  /** CPU time per call. */
+  readonly timeoutMs: number;
+  /** Worker threads, each with its own sandbox. */
+  readonly instances: number;
+  readonly onError: "weighted" | "first" | "reject";
+  readonly onEmpty: "reject" | "weighted";
+}
 
 /** reliability.md §11.3: an operator URL that ranks (and may restrict or reject) a pool's members per request. */
 export interface WebhookPolicySpec {
@@ -131,6 +144,8 @@ export interface PoolSpec {
   readonly policy: PoolPolicyName;
   /** Set when `policy.name` is `webhook`. */
   readonly webhook: WebhookPolicySpec | undefined;
+  /** Set when `policy.name` is `script`. */
+  readonly script: ScriptPolicySpec | undefined;
   /** Session affinity by header; undefined = off (reliability.md §4, D6). */
   readonly affinity: { readonly headerName: string } | undefined;
   readonly failover: FailoverSpec;

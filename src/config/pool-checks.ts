@@ -16,7 +16,7 @@ export function checkPools(op: OperatorConfig, providers: readonly MergedProvide
   for (const [name, pool] of Object.entries(op.pools)) {
     const at = (...keys: (string | number)[]) => ["pools", name, ...keys];
     out.problems.push(...exclusionProblems(pool, at));
-    out.problems.push(...webhookPolicyProblems(pool, at, unknownAt));
+    out.problems.push(...webhookPolicyProblems(pool, at, unknownAt), ...scriptPolicyProblems(pool, at));
     out.problems.push(...cooldownProblems(pool, at, unknownAt));
     if (!unknownAt(at("breaker", "trip", "mode"))) out.warnings.push(...unreadTripKeys(pool, at));
     const mixed = mixedProtocols(op, pool, providers, unknownAt);
@@ -122,6 +122,17 @@ function fallbackProblems(op: OperatorConfig, unknownAt: UnknownAt): Problem[] {
       `fallback_pool ${JSON.stringify(next.get(first))} closes a cycle: ${ordered.join(" → ")} (a fallback chain must end)`));
   }
   return out;
+}
+
+/** reliability.md §11.4: a script policy has exactly one of `script` and `script_file`; no other policy has either. */
+function scriptPolicyProblems(pool: PoolEntry, at: (...k: (string | number)[]) => (string | number)[]): Problem[] {
+  const p = pool.policy;
+  const given = (["script", "script_file"] as const).filter((k) => p[k] !== undefined);
+  if (p.name !== "script" && p.instances !== undefined) given.push("instances" as never);
+  if (p.name !== "script") return given.map((k) => problem(at("policy", k), `only a script policy takes ${k} (policy.name is ${p.name})`));
+  if (given.length === 0) return [problem(at("policy", "script"), "a script policy needs its source: policy.script or policy.script_file")];
+  if (given.length === 2) return [problem(at("policy", "script"), "set policy.script or policy.script_file, not both")];
+  return [];
 }
 
 /**

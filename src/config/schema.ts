@@ -131,9 +131,9 @@ export const PoolMemberSchema = mapping({
 
 export const TRANSLATION_MODES = ["lossy", "strict"] as const;
 
-export const POOL_POLICIES = ["weighted", "ordered", "cheapest", "fastest", "least_busy", "usage", "webhook"] as const satisfies readonly PoolPolicyName[];
+export const POOL_POLICIES = ["weighted", "ordered", "cheapest", "fastest", "least_busy", "usage", "webhook", "script"] as const satisfies readonly PoolPolicyName[];
 /** Policies reliability.md §11 names that later builds add; refused with the names this one supports. */
-const LATER_POLICIES: readonly unknown[] = ["script"];
+const LATER_POLICIES: readonly unknown[] = [];
 const policyName = v.picklist(POOL_POLICIES, (i) => LATER_POLICIES.includes(i.input)
   ? `${JSON.stringify(i.input)} is not supported by this build (supported: ${POOL_POLICIES.join(", ")})`
   : `must be one of ${POOL_POLICIES.join(", ")} (got ${describeEnumInput(i.input)})`);
@@ -204,6 +204,7 @@ export const DEFAULT_STALL_TIMEOUT_MS = 120_000;
 export const POOL_DEFAULTS = {
   policy: "weighted",
   webhook: undefined,
+  script: undefined,
   affinity: undefined,
   failover: { deadlineSecs: 120, cap: 3, exclusions: [], prebufferMs: 0, prebufferBytes: 0 },
   breaker: {
@@ -226,7 +227,13 @@ export const PoolSchema = mapping({
     name: v.optional(policyName, "weighted"),
     /** webhook (reliability.md §11.3): required then, refused otherwise (pool-checks.ts). */
     url: v.optional(nonEmpty()),
-    timeout_ms: v.optional(between(1, 10_000), 150),
+    /** script (reliability.md §11.4): the source inline, or a file; exactly one, refused for other policies. */
+    script: v.optional(nonEmpty()),
+    script_file: v.optional(nonEmpty()),
+    /** script: worker threads running it (default min(4, CPU cores)). */
+    instances: v.optional(between(1, 16)),
+    /** webhook: the whole call (default 150); script: CPU time per call (default 5). */
+    timeout_ms: v.optional(between(1, 10_000)),
     on_error: v.optional(oneOf(["weighted", "first", "reject"]), "weighted"),
     on_empty: v.optional(oneOf(["reject", "weighted"]), "reject"),
     max_in_flight: v.optional(atLeast(1), 64),

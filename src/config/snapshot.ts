@@ -1,6 +1,8 @@
 // The immutable snapshot the runtime is built from (platform.md §1.2, last stage): operator
 // entries resolved to the model.ts types, with the defaults that depend on other keys applied.
 import { assertNever } from "../ir/protocol.ts";
+import { availableParallelism } from "node:os";
+import type { ScriptPolicySpec } from "./model.ts";
 import type { GatewayConfig, HealthSpec, ListenSpec, ModelSpec, PoolSpec, ProviderSpec, TlsSpec, TokenRates, TripSpec } from "./model.ts";
 import { buildAdminSpec, buildGovernanceSpec } from "./governance.ts";
 import { buildObservabilitySpec } from "./observability.ts";
@@ -24,6 +26,8 @@ export interface SnapshotInput {
   /** From the secrets stage: the `/metrics` token and the audit webhook's HMAC key. */
   readonly metricsToken?: string;
   readonly auditSecret?: string;
+  /** Script policy sources read from `policy.script_file`, by pool. */
+  readonly scripts?: ReadonlyMap<string, string>;
 }
 
 export function buildSnapshot(s: SnapshotInput): GatewayConfig {
@@ -64,7 +68,7 @@ export function buildSnapshot(s: SnapshotInput): GatewayConfig {
     reasoning: m.reasoning,
     promptCaching: m.prompt_caching,
   }]));
-  const pools = table(Object.entries(op.pools).map(([name, p]): [string, PoolSpec] => [name, resolvePool(name, p, op)]));
+  const pools = table(Object.entries(op.pools).map(([name, p]): [string, PoolSpec] => [name, resolvePool(name, p, op, s.scripts)]));
   const config: GatewayConfig = {
     listen: { ...s.listen },
     auth: { mode: op.auth.mode, clientTokens: [...s.clientTokens], allowOpenRelay: op.auth.allow_open_relay },
@@ -102,7 +106,20 @@ export function buildSnapshot(s: SnapshotInput): GatewayConfig {
   return deepFreeze(config);
 }
 
-function resolvePool(name: string, p: PoolEntry, op: OperatorConfig): PoolSpec {
+/** The inline source, or the file's text read by the secrets stage (absent under --validate: an empty stand-in). */
+function scriptSpec(name: string, p: PoolEntry, scripts: ReadonlyMap<string, string> | undefined): ScriptPolicySpec {
+  const file = p.policy.script_file;
+  return {
+    source: p.policy.script ?? scripts?.get(name) ?? "",
+    origin: file ?? `pools.${name}.policy.script`,
+    timeoutMs: p.policy.timeout_ms ?? 5,
+    instances: p.policy.instances ?? Math.min(4, availableParallelism()),
+    onError: p.policy.on_error,
+    onEmpty: p.policy.on_empty,
+  };
+}
+
+function resolvePool(name: string, p: PoolEntry, op: OperatorConfig, scripts?: ReadonlyMap<string, string>): PoolSpec {
   const { failover, breaker } = p;
   return {
     name,
@@ -120,8 +137,9 @@ function resolvePool(name: string, p: PoolEntry, op: OperatorConfig): PoolSpec {
     reasoningContent: p.reasoning_content,
     policy: p.policy.name,
     webhook: p.policy.name === "webhook" && p.policy.url !== undefined ? {
-      url: p.policy.url, timeoutMs: p.policy.timeout_ms, onError: p.policy.on_error, onEmpty: p.policy.on_empty, maxInFlight: p.policy.max_in_flight,
+      url: p.policy.url, timeoutMs: p.policy.timeout_ms ?? 150, onError: p.policy.on_error, onEmpty: p.policy.on_empty, maxInFlight: p.policy.max_in_flight,
     } : undefined,
+    script: p.policy.name === "script" ? scriptSpec(name, p, scripts) : undefined,
     affinity: p.affinity ? { headerName: p.affinity.header_name } : undefined,
     failover: {
       deadlineSecs: failover.deadline_secs,

@@ -68,7 +68,10 @@ function rejectError(status: unknown, message: unknown): GatewayError {
   return { kind, message: text };
 }
 
-function fallback(spec: WebhookPolicySpec, pool: Pool, outcome: string): PolicyDecision {
+/** `on_error` and `on_empty`: what a webhook and a script policy share (§11.3). */
+export type PolicyFallbacks = Pick<WebhookPolicySpec, "onError" | "onEmpty">;
+
+export function fallback(spec: PolicyFallbacks, pool: Pool, outcome: string): PolicyDecision {
   switch (spec.onError) {
     case "weighted": return { kind: "decide", order: undefined, allowed: undefined, outcome };
     case "first": return { kind: "decide", order: [...pool.members], allowed: undefined, outcome };
@@ -111,7 +114,7 @@ export async function webhookDecision(rt: Runtime, pool: Pool, spec: WebhookPoli
 }
 
 /** Precedence: reject, then restrict + order, then abstain (§11.3). */
-export function interpret(reply: Record<string, unknown>, pool: Pool, spec: WebhookPolicySpec): PolicyDecision {
+export function interpret(reply: Record<string, unknown>, pool: Pool, spec: PolicyFallbacks): PolicyDecision {
   const reject = reply["reject"];
   if (typeof reject === "object" && reject !== null) {
     const r = reject as Record<string, unknown>;

@@ -248,11 +248,14 @@ describe("reliability.md §2 example", () => {
     });
   });
 
-  test("its original batch pool is refused with what this build lacks", () => {
+  test("its original batch pool is refused: route is not a key, and a script policy needs its source", () => {
     const original = SECTION_2.replace("batch: { policy: { name: ordered }", "batch: { route: native, policy: { name: script }");
     expect(errorsOf(load(original, { env: ENV }))).toEqual([
       "config.yaml: pools.batch.route: unknown key",
-      'config.yaml: pools.batch.policy.name: "script" is not supported by this build (supported: weighted, ordered, cheapest, fastest, least_busy, usage, webhook)',
+    ]);
+    const noRoute = SECTION_2.replace("batch: { policy: { name: ordered }", "batch: { policy: { name: script }");
+    expect(errorsOf(load(noRoute, { env: ENV }))).toEqual([
+      "config.yaml: pools.batch.policy.script: a script policy needs its source: policy.script or policy.script_file",
     ]);
   });
 });

@@ -1,5 +1,5 @@
 // platform.md §5.6 and §8 OBS-06: every log line is one JSON object with ts, level and msg; with
-// `observability.access_log` each request gets one line; the request id a caller sees (x-busbar-request-id) is the
+// `observability.access_log` each request gets one line; the request id a caller sees (x-request-id) is the
 // one the upstream received as x-request-id and the one in the log. BUSBAR_LOG_FORMAT=text prints the same fields.
 import { afterEach, describe, expect, test } from "bun:test";
 import { mockControl } from "../../src/mock/index.ts";
@@ -22,33 +22,43 @@ async function gateway(extra: string) {
   return { g: gw, lines };
 }
 
-const chat = (url: string, headers: Record<string, string> = {}) => fetch(`${url}/v1/chat/completions`, {
+// The Anthropic lane: its answers carry `request-id`, not `x-request-id`, so the gateway's id is what the caller sees.
+const chat = (url: string, headers: Record<string, string> = {}, model = "pool-anthropic") => fetch(`${url}/v1/chat/completions`, {
   method: "POST", headers: { "content-type": "application/json", ...headers },
-  body: JSON.stringify({ model: "pool-openai", messages: [{ role: "user", content: "hi" }] }),
+  body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
 });
 
 describe("request ids", () => {
-  test("minted once: returned as x-busbar-request-id, sent upstream as x-request-id, logged", async () => {
+  test("minted once: returned and sent upstream as x-request-id, logged", async () => {
     const { g, lines } = await gateway("observability: { access_log: true }\n");
     const res = await chat(g.url);
     await res.text();
-    const id = res.headers.get("x-busbar-request-id");
+    const id = res.headers.get("x-request-id");
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(g.mock.requests.at(-1)?.headers["x-request-id"]).toBe(id!);
     const access = lines.map((l) => JSON.parse(l)).filter((o) => o.msg === "request");
     expect(access).toHaveLength(1);
-    expect(access[0]).toMatchObject({ level: "info", request_id: id, pool: "pool-openai", outcome: "ok", status: 200, attempts: 1, lane: "m-openai" });
+    expect(access[0]).toMatchObject({ level: "info", request_id: id, pool: "pool-anthropic", outcome: "ok", status: 200, attempts: 1, lane: "m-anthropic" });
   });
 
   test("a caller's sane x-request-id is kept end to end; a hostile one is replaced", async () => {
     const { g } = await gateway("");
     const kept = await chat(g.url, { "x-request-id": "trace-abc.123" });
     await kept.text();
-    expect(kept.headers.get("x-busbar-request-id")).toBe("trace-abc.123");
+    expect(kept.headers.get("x-request-id")).toBe("trace-abc.123");
     expect(g.mock.requests.at(-1)?.headers["x-request-id"]).toBe("trace-abc.123");
     const replaced = await chat(g.url, { "x-request-id": "a b <script>" });
     await replaced.text();
-    expect(replaced.headers.get("x-busbar-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(replaced.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test("a same-protocol OpenAI answer keeps the vendor's own x-request-id", async () => {
+    const { g } = await gateway("");
+    const res = await chat(g.url, { "x-request-id": "mine-1" }, "pool-openai");
+    await res.text();
+    expect(g.mock.requests.at(-1)?.headers["x-request-id"]).toBe("mine-1");
+    expect(res.headers.get("x-request-id")).not.toBe("mine-1");
+    expect(res.headers.get("x-request-id")).toBeTruthy();
   });
 });
 
