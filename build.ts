@@ -201,7 +201,8 @@ async function compileOne(t: Target, opts: BuildOptions, commit: string, outDir:
   let result: Bun.BuildOutput;
   try {
     result = await Bun.build({
-      entrypoints: [resolve(ROOT, opts.entry)],
+      // The script policy's worker thread is its own entrypoint: Bun embeds it and `new Worker` finds it in the binary.
+      entrypoints: [resolve(ROOT, opts.entry), resolve(ROOT, "src/route/script/worker.ts")],
       compile: {
         target: t.bun,
         outfile,

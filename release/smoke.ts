@@ -1,9 +1,13 @@
 // Smoke test of a built binary (CI, and by hand after `bun build.ts`): `--version`, then `demo` on an
-// ephemeral port answering one request from the official OpenAI SDK and one from the Anthropic SDK.
+// ephemeral port answering one request from the official OpenAI SDK and one from the Anthropic SDK, then a config
+// with a script routing policy: its QuickJS worker thread must be embedded in the binary and pick the member.
 // Usage: bun release/smoke.ts [path/to/busbar]   (default: this host's binary in dist/)
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { startMockUpstream } from "../src/mock/index.ts";
 import { binaryName, hostTarget } from "../build.ts";
 
 function fail(msg: string): never {
@@ -51,8 +55,38 @@ try {
   if (!anText.includes("(anthropic)")) fail(`anthropic SDK got "${anText}"`);
   console.log(`smoke: openai SDK → ${oaText}`);
   console.log(`smoke: anthropic SDK → ${anText}`);
-  console.log("smoke: ok");
+  console.log("smoke: demo ok");
 } finally {
   proc.kill();
   await proc.exited;
 }
+
+// The script policy: a worker entrypoint of its own inside the binary (build.ts), QuickJS's wasm embedded in its JS.
+const dir = mkdtempSync(join(tmpdir(), "busbar-smoke-"));
+const mock = startMockUpstream({ port: 0 });
+const cfg = join(dir, "config.yaml");
+writeFileSync(cfg, `listen: "127.0.0.1:0"
+auth: { mode: none }
+providers:
+  up: { protocol: openai, base_url: "${mock.url}", auth: none, allow_private_network: true }
+models:
+  a: { provider: up, upstream_model: a }
+  b: { provider: up, upstream_model: b }
+pools:
+  p: { members: [ { target: a }, { target: b } ], policy: { name: script, script: "function route(req, c) { return [1]; }" } }
+`);
+const served = Bun.spawn([bin, "--config", cfg], { stdout: "ignore", stderr: "pipe", cwd: dir, env: {} });
+try {
+  const [, url] = await readUntil(served.stderr, /"busbar listening".*?"url":"([^"]+)"/, 20_000);
+  const res = await fetch(`${url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "p", messages: [{ role: "user", content: "smoke" }] }) });
+  await res.text();
+  const picked = [res.status, res.headers.get("x-busbar-route-policy"), res.headers.get("x-busbar-route-target")];
+  if (JSON.stringify(picked) !== JSON.stringify([200, "script", "b"])) fail(`script policy answered ${JSON.stringify(picked)}`);
+  console.log("smoke: script policy → b (QuickJS worker in the binary)");
+} finally {
+  served.kill();
+  await served.exited;
+  await mock.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log("smoke: ok");

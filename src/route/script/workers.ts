@@ -16,9 +16,14 @@ interface Slot {
   busy: { readonly id: number; readonly resolve: (r: WorkerResult) => void; readonly timer: ReturnType<typeof setTimeout> } | undefined;
 }
 
+/** A worker that has not compiled its script by then is reported as failed (and a wedged start never hangs boot). */
+export const START_TIMEOUT_MS = 15_000;
+
 function spawn(): Worker {
-  // A literal path relative to this file: `bun build --compile` bundles it when build.ts lists it as an entrypoint.
-  return new Worker(new URL("./worker.ts", import.meta.url).href);
+  // From source, the worker sits next to this file. In a compiled binary build.ts embeds it as its own entrypoint,
+  // at its path below src/ (the entrypoints' common root), resolved from the binary's main module.
+  const compiled = import.meta.url.includes("/$bunfs/");
+  return new Worker(compiled ? "./route/script/worker.ts" : new URL("./worker.ts", import.meta.url).href);
 }
 
 export class ScriptWorkers {
@@ -53,7 +58,12 @@ export class ScriptWorkers {
   }
 
   private compile(slot: Slot): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const started = new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => {
+        slot.worker.terminate();
+        reject(new Error(`the script worker did not start within ${START_TIMEOUT_MS / 1000} s`));
+      }, START_TIMEOUT_MS);
       slot.worker.onmessage = (e: MessageEvent<FromWorker>) => {
         const m = e.data;
         switch (m.kind) {
@@ -72,6 +82,7 @@ export class ScriptWorkers {
       slot.worker.unref(); // never keeps the process alive
       slot.worker.postMessage({ kind: "compile", source: this.source } satisfies ToWorker);
     });
+    return started.finally(() => clearTimeout(timer));
   }
 
   private settle(slot: Slot, id: number, result: WorkerResult): void {
