@@ -124,6 +124,8 @@ export interface WebhookPolicySpec {
   readonly onError: "weighted" | "first" | "reject";
   readonly onEmpty: "reject" | "weighted";
   readonly maxInFlight: number;
+  /** Reuse a decision for requests of the same shape (ingress protocol, stream, tools) for this long; 0 = off. */
+  readonly cacheMs: number;
 }
 /** reliability.md §11.1 built-in strategies: a per-request member ranking over the pool (src/route/policies.ts). */
 export type NativeStrategy = "cheapest" | "fastest" | "least_busy" | "usage";

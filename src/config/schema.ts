@@ -237,6 +237,8 @@ export const PoolSchema = mapping({
     on_error: v.optional(oneOf(["weighted", "first", "reject"]), "weighted"),
     on_empty: v.optional(oneOf(["reject", "weighted"]), "reject"),
     max_in_flight: v.optional(atLeast(1), 64),
+    /** webhook: reuse a decision for requests of the same shape for this long (0 = ask every time). */
+    cache_ms: v.optional(between(0, 3_600_000), 0),
   }), {}),
   /** Present = on (reliability.md D6); an empty value is refused, since it would silently turn affinity on. */
   affinity: v.optional(mapping({

@@ -137,7 +137,7 @@ function resolvePool(name: string, p: PoolEntry, op: OperatorConfig, scripts?: R
     reasoningContent: p.reasoning_content,
     policy: p.policy.name,
     webhook: p.policy.name === "webhook" && p.policy.url !== undefined ? {
-      url: p.policy.url, timeoutMs: p.policy.timeout_ms ?? 150, onError: p.policy.on_error, onEmpty: p.policy.on_empty, maxInFlight: p.policy.max_in_flight,
+      url: p.policy.url, timeoutMs: p.policy.timeout_ms ?? 150, onError: p.policy.on_error, onEmpty: p.policy.on_empty, maxInFlight: p.policy.max_in_flight, cacheMs: p.policy.cache_ms,
     } : undefined,
     script: p.policy.name === "script" ? scriptSpec(name, p, scripts) : undefined,
     affinity: p.affinity ? { headerName: p.affinity.header_name } : undefined,

@@ -148,9 +148,10 @@ export class GatewayMetrics {
     }
   }
 
-  routeDecision(pool: string, policy: string, outcome: string, seconds: number): void {
+  /** `seconds`: a webhook's or script's own latency; a native strategy ranks in-process and has none to report. */
+  routeDecision(pool: string, policy: string, outcome: string, seconds?: number): void {
     this.decisions.inc(`${pool}\u0000${policy}\u0000${outcome}`, [pool, policy, outcome]);
-    this.decisionSeconds.observe(`${pool}\u0000${policy}`, [pool, policy], seconds);
+    if (seconds !== undefined) this.decisionSeconds.observe(`${pool}\u0000${policy}`, [pool, policy], seconds);
   }
 
   governanceRejected(reason: string): void {

@@ -94,7 +94,10 @@ async function loop(rt: Runtime, s: ServeInput, req: RequestEnd): Promise<Served
     const header = pool.spec.affinity?.headerName;
     const affinityKey = header === undefined ? undefined : s.callerHeaders.get(header) || undefined;
     const policy = pool.spec.policy;
-    if (isNative(policy) && st.order?.pool !== pool) st.order = { pool, members: nativeOrder(pool, policy, rt.config.governance, rt.nowMs()) };
+    if (isNative(policy) && st.order?.pool !== pool) {
+      st.order = { pool, members: nativeOrder(pool, policy, rt.config.governance, rt.nowMs()) };
+      rt.observe.metrics.routeDecision(pool.name, policy, st.order.members === undefined ? "abstain" : "prefer");
+    }
     const operator = st.order?.pool === pool ? undefined : operatorPolicy(pool);
     if (operator !== undefined) {
       const t0 = performance.now();

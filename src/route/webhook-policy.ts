@@ -83,7 +83,25 @@ export function fallback(spec: PolicyFallbacks, pool: Pool, outcome: string): Po
   }
 }
 
+/** `cache_ms`: decisions per pool by request shape; only answers the webhook gave are kept, never fallbacks. */
+const cached = new WeakMap<Pool, Map<string, { readonly decision: PolicyDecision; readonly until: number }>>();
+
 export async function webhookDecision(rt: Runtime, pool: Pool, spec: WebhookPolicySpec, r: PolicyRequestInfo): Promise<PolicyDecision> {
+  if (spec.cacheMs <= 0) return ask(rt, pool, spec, r);
+  const shape = `${r.caller}|${r.stream}|${Array.isArray(r.body["tools"]) && r.body["tools"].length > 0}`;
+  let byShape = cached.get(pool);
+  if (byShape === undefined) cached.set(pool, byShape = new Map());
+  const now = rt.nowMs();
+  const hit = byShape.get(shape);
+  if (hit !== undefined && hit.until > now) return hit.decision;
+  const d = await ask(rt, pool, spec, r);
+  if (ANSWERED.has(d.outcome)) byShape.set(shape, { decision: d, until: now + spec.cacheMs });
+  return d;
+}
+
+const ANSWERED = new Set(["prefer", "abstain", "restrict", "reject"]);
+
+async function ask(rt: Runtime, pool: Pool, spec: WebhookPolicySpec, r: PolicyRequestInfo): Promise<PolicyDecision> {
   let count = inFlight.get(pool);
   if (count === undefined) inFlight.set(pool, count = { n: 0 });
   if (count.n >= spec.maxInFlight) return fallback(spec, pool, "saturated");

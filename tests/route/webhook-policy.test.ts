@@ -29,7 +29,8 @@ beforeAll(async () => {
     yaml: (m) => membersYaml(m, { a: "openai", b: "anthropic", c: "gemini" },
       `  x: { policy: { name: webhook, url: "http://127.0.0.1:${hooks.port}/route", timeout_ms: 60 }, members: [ { target: a, tags: [eu] }, { target: b, tags: [us] }, { target: c, tags: [eu] } ] }
   y: { policy: { name: webhook, url: "http://127.0.0.1:1/dead", timeout_ms: 60, on_error: first }, members: [ { target: b }, { target: a } ] }
-  z: { policy: { name: webhook, url: "http://127.0.0.1:${hooks.port}/route", timeout_ms: 60, on_error: reject }, members: [ { target: a } ] }`),
+  z: { policy: { name: webhook, url: "http://127.0.0.1:${hooks.port}/route", timeout_ms: 60, on_error: reject }, members: [ { target: a } ] }
+  w: { policy: { name: webhook, url: "http://127.0.0.1:${hooks.port}/route", timeout_ms: 60, cache_ms: 600000 }, members: [ { target: a }, { target: b }, { target: c } ] }`),
     mock: { memberTag: true },
   });
 });
@@ -107,6 +108,24 @@ describe("failures fall back (on_error) and the request still succeeds", () => {
     expect(res.status).toBe(503);
     await res.arrayBuffer();
     expect(gw.mock.requests.length).toBe(before);
+  });
+});
+
+describe("cache_ms", () => {
+  test("a decision is reused for requests of the same shape; another shape asks again; a failure is never kept", async () => {
+    mode = { kind: "status", status: 500 };
+    const asked = () => seenBodies.filter((b) => (b as { request: { pool: string } }).request.pool === "w").length;
+    await servedBy(await chat(gw.url, "w")); // fails: on_error weighted, not cached
+    expect(asked()).toBe(1);
+    mode = { kind: "reply", body: { order: [1] } };
+    expect(await servedBy(await chat(gw.url, "w"))).toBe("b");
+    expect(asked()).toBe(2);
+    mode = { kind: "reply", body: { order: [2] } }; // the cached answer still rules this shape
+    for (let i = 0; i < 3; i++) expect(await servedBy(await chat(gw.url, "w"))).toBe("b");
+    expect(asked()).toBe(2);
+    const streamed = await chat(gw.url, "w", { stream: true }); // another shape: asked again
+    expect(await streamed.text()).toContain("member=c");
+    expect(asked()).toBe(3);
   });
 });
 
