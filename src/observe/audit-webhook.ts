@@ -70,6 +70,7 @@ export class AuditSink implements RecordSink {
     // setImmediate: after the response has been handed to Bun, so serialising and signing never delay it.
     const p = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.deliver(r))
+      .catch(() => {}) // only a throwing logger gets here; a delivery never rejects otherwise
       .finally(() => {
         this.inFlight--;
         this.pending.delete(p);

@@ -186,7 +186,7 @@ export class OtlpSink implements RecordSink {
     if (this.exporting !== undefined) return this.exporting;
     if (this.queue.length === 0) return Promise.resolve();
     const batch = this.queue.splice(0, BATCH_SPANS);
-    this.exporting = this.send(batch).finally(() => { this.exporting = undefined; });
+    this.exporting = this.send(batch).catch(() => {}).finally(() => { this.exporting = undefined; });
     return this.exporting;
   }
 
