@@ -14,7 +14,7 @@ const receivers = {
   slow: Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Promise<Response>((r) => setTimeout(() => r(new Response(null, { status: 204 })), 200)) }),
   hung: Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: async () => { await hold; return new Response(null); } }),
 };
-const sink = (s: { port: number }, timeoutMs: number): RecordSink =>
+const sink = (s: { port?: number | undefined }, timeoutMs: number): RecordSink =>
   new AuditSink({ url: `http://127.0.0.1:${s.port}/audit`, authorization: undefined, secret: "k", maxInflight: 64, timeoutMs }, { fetch, log: silent });
 
 const setups: Record<string, RecordSink | undefined> = {

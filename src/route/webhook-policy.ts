@@ -29,30 +29,56 @@ const inFlight = new WeakMap<Pool, { n: number }>();
 
 const arrayLength = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
 
-/** §11.2 PolicyRequest, candidates and context; no message text, credentials or client headers. */
-export function policyPayload(rt: Runtime, pool: Pool, r: PolicyRequestInfo): unknown {
+/** §11.2 PolicyRequest: the request's shape, never its text. */
+export function policyRequest(pool: Pool, r: PolicyRequestInfo): Record<string, unknown> {
   const b = r.body;
   const messages = arrayLength(b["messages"]) || arrayLength(b["contents"]) || arrayLength(b["input"]);
   const tools = arrayLength(b["tools"]);
   const model = b["model"];
   const cap = requestedOutputCap(r.caller, b, 0);
+  return {
+    pool: pool.name, ingress_protocol: r.caller, requested_model: typeof model === "string" ? model : null,
+    message_count: messages, tool_count: tools, has_tools: tools > 0, total_chars: r.bodyChars, system_chars: null,
+    max_tokens: cap > 0 ? cap : null, stream: r.stream,
+  };
+}
+
+/** A candidate's fields that only change with the config (a script's worker keeps them, script-policy.ts). */
+export function candidateStatic(rt: Runtime, m: PoolMember): Record<string, unknown> {
+  return {
+    idx: m.index, model: m.lane.name, provider: m.lane.provider.name, protocol: m.lane.protocol.name, weight: m.weight,
+    context_max: m.spec.contextMax ?? null, tier: m.spec.tier ?? null, tags: m.spec.tags,
+    cost_per_mtok: memberCost(m, rt.config.governance) ?? null, max_concurrent: m.lane.state.permits.size,
+  };
+}
+
+/** A candidate's live signals, in `DYNAMIC_FIELDS` order. */
+export const DYNAMIC_FIELDS = ["latency_ms", "available_concurrency", "budget_remaining", "rate_headroom", "half_open"] as const;
+export function candidateDynamic(m: PoolMember, now: number): unknown[] {
+  return [
+    m.lane.state.latencyEwmaMs, m.lane.state.permits.free,
+    Number.isFinite(m.lane.state.budgetLeft) && m.lane.state.budgetLeft >= 0 ? m.lane.state.budgetLeft : null,
+    null, m.cell.state === "half_open" || !m.cell.isReady(now),
+  ];
+}
+
+export function policyContext(pool: Pool, r: PolicyRequestInfo): Record<string, unknown> {
+  return { pool: pool.name, key_id: null, key_rate_headroom: null, key_budget_remaining: null, deadline_ms: r.deadlineMs };
+}
+
+/** §11.2 PolicyRequest, candidates and context; no message text, credentials or client headers. */
+export function policyPayload(rt: Runtime, pool: Pool, r: PolicyRequestInfo): unknown {
   const now = rt.nowMs();
   return {
     version: 1,
-    request: {
-      pool: pool.name, ingress_protocol: r.caller, requested_model: typeof model === "string" ? model : null,
-      message_count: messages, tool_count: tools, has_tools: tools > 0, total_chars: r.bodyChars, system_chars: null,
-      max_tokens: cap > 0 ? cap : null, stream: r.stream,
-    },
-    candidates: pool.members.map((m) => ({
-      idx: m.index, model: m.lane.name, provider: m.lane.provider.name, protocol: m.lane.protocol.name, weight: m.weight,
-      context_max: m.spec.contextMax ?? null, tier: m.spec.tier ?? null, tags: m.spec.tags,
-      cost_per_mtok: memberCost(m, rt.config.governance) ?? null, latency_ms: m.lane.state.latencyEwmaMs,
-      available_concurrency: m.lane.state.permits.free, max_concurrent: m.lane.state.permits.size,
-      budget_remaining: Number.isFinite(m.lane.state.budgetLeft) ? m.lane.state.budgetLeft : null,
-      rate_headroom: null, half_open: m.cell.state === "half_open" || !m.cell.isReady(now),
-    })),
-    context: { pool: pool.name, key_id: null, key_rate_headroom: null, key_budget_remaining: null, deadline_ms: r.deadlineMs },
+    request: policyRequest(pool, r),
+    candidates: pool.members.map((m) => {
+      const d = candidateDynamic(m, now);
+      const c = candidateStatic(rt, m);
+      DYNAMIC_FIELDS.forEach((f, i) => { c[f] = d[i]; });
+      return c;
+    }),
+    context: policyContext(pool, r),
   };
 }
 
