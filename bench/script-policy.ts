@@ -1,8 +1,8 @@
 // What a script routing policy adds per request (issue #9: under 50 µs at p50 over the weighted default), in-process:
 // the real handler against a canned upstream, the same two-member pool with `policy: weighted` and with a trivial
-// script, requests one at a time, alternating rounds. Latency per request, not CPU: the script runs in a worker
+// script, requests one at a time, interleaved. Latency per request, not CPU: the script runs in a worker
 // thread, so its cost is mostly the message round trip, which a CPU sum on this thread would not see.
-// Usage: bun bench/script-policy.ts [requests per round]   (bounded: default 5 000 × 4 rounds per side)
+// Usage: bun bench/script-policy.ts [N]   (bounded: 4 × N requests per side, default N = 5 000)
 import { embeddedCatalogText } from "../src/config/catalog.ts";
 import { loadConfig } from "../src/config/load.ts";
 import { nativeRoutes } from "../src/app.ts";
@@ -29,26 +29,25 @@ const problems = await scriptProblems(loaded.config.pools, rt.log);
 if (problems.length > 0) throw new Error(problems.join("\n"));
 const post = nativeRoutes(rt)["/v1/chat/completions"]!.POST;
 
-async function round(pool: string): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < N; i++) {
-    const req = new Request("http://127.0.0.1/v1/chat/completions", { method: "POST", body: `{"model":"${pool}","messages":[{"role":"user","content":"req ${i}"}]}` });
-    const t = Bun.nanoseconds();
-    const res = await post(req);
-    await res.text();
-    out.push(Bun.nanoseconds() - t);
-    if (pool === "script" && res.headers.get("x-busbar-route-policy") !== "script") throw new Error("the script did not decide");
-  }
-  return out;
+let seq = 0;
+async function once(pool: string): Promise<number> {
+  const req = new Request("http://127.0.0.1/v1/chat/completions", { method: "POST", body: `{"model":"${pool}","messages":[{"role":"user","content":"req ${seq++}"}]}` });
+  const t = Bun.nanoseconds();
+  const res = await post(req);
+  await res.text();
+  const ns = Bun.nanoseconds() - t;
+  if (pool === "script" && res.headers.get("x-busbar-route-policy") !== "script") throw new Error("the script did not decide");
+  return ns;
 }
 
-const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]! / 1000;
-await round("weighted"); // warm-up, discarded
-await round("script");
+// Interleaved request by request (weighted, script, script, weighted, …) so drift on a shared VM lands on both.
 const samples: Record<string, number[]> = { weighted: [], script: [] };
-for (let r = 0; r < 4; r++) {
-  for (const pool of r % 2 === 0 ? ["weighted", "script"] : ["script", "weighted"]) samples[pool]!.push(...await round(pool));
+for (let i = 0; i < 2000; i++) await once(i % 2 === 0 ? "weighted" : "script"); // warm-up, discarded
+for (let i = 0; i < N * 4; i++) {
+  const order = i % 2 === 0 ? ["weighted", "script"] : ["script", "weighted"];
+  for (const pool of order) samples[pool]!.push(await once(pool));
 }
+const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]! / 1000;
 for (const s of Object.values(samples)) s.sort((a, b) => a - b);
 const row = (name: string) => `${name.padEnd(9)} p50 ${pct(samples[name]!, 0.5).toFixed(1)} µs  p99 ${pct(samples[name]!, 0.99).toFixed(1)} µs  (n=${samples[name]!.length})`;
 console.log(row("weighted"));

@@ -103,7 +103,7 @@ async function loop(rt: Runtime, s: ServeInput, req: RequestEnd): Promise<Served
       const t0 = performance.now();
       const d = await operator(rt, {
         caller: s.caller, body: s.body.json, bodyChars: s.body.text.length, stream: s.stream,
-        deadlineMs: Math.max(0, Math.round(req.deadlineAt - t0)),
+        deadlineMs: Math.max(0, Math.round(req.deadlineAt - t0)), keyId: s.record?.keyId,
       });
       rt.observe.metrics.routeDecision(pool.name, policy, d.outcome, (performance.now() - t0) / 1000);
       if (s.record !== undefined) s.record.policy = { name: policy, outcome: d.outcome, ms: performance.now() - t0 };

@@ -11,8 +11,10 @@ import type { ScriptPolicySpec } from "../config/model.ts";
 import type { Logger } from "../observe/log.ts";
 import type { Runtime } from "../runtime.ts";
 import type { Pool } from "./lanes.ts";
-import { ScriptWorkers } from "./script/workers.ts";
-import { fallback, interpret, type PolicyDecision, type PolicyRequestInfo, policyPayload } from "./webhook-policy.ts";
+import { ScriptWorkers, type Statics } from "./script/workers.ts";
+import {
+  contextValues, fallback, interpret, type PolicyDecision, type PolicyRequestInfo, pushDynamicValues, requestValues, staticValues,
+} from "./webhook-policy.ts";
 
 /** At most this many entries in a returned order (§11.4). */
 export const MAX_ORDER = 4096;
@@ -50,6 +52,29 @@ export async function scriptProblems(pools: Readonly<Record<string, { readonly s
   return out;
 }
 
+/**
+ * A pool's static candidate fields per config: a reload makes a new config object and so new statics (weights,
+ * prices and limits may have changed), under a new key.
+ */
+const staticsByPool = new WeakMap<Pool, { readonly config: object; readonly statics: Statics }>();
+let nextStaticsKey = 1;
+
+/**
+ * What a call sends: the pool's statics (once per worker) and, per call, only values in policy-fields.ts order;
+ * the sandbox rebuilds the same §11.2 objects a webhook gets.
+ */
+export function scriptInput(rt: Runtime, pool: Pool, r: PolicyRequestInfo): { readonly statics: Statics; readonly input: string } {
+  let s = staticsByPool.get(pool);
+  if (s === undefined || s.config !== rt.config) {
+    s = { config: rt.config, statics: { key: nextStaticsKey++, json: JSON.stringify(pool.members.map((m) => staticValues(rt, m))) } };
+    staticsByPool.set(pool, s);
+  }
+  const now = rt.nowMs();
+  const dynamic: unknown[] = [];
+  for (const m of pool.members) pushDynamicValues(m, now, dynamic);
+  return { statics: s.statics, input: JSON.stringify([s.statics.key, requestValues(pool, r), dynamic, contextValues(pool, r)]) };
+}
+
 export async function scriptDecision(rt: Runtime, pool: Pool, spec: ScriptPolicySpec, r: PolicyRequestInfo): Promise<PolicyDecision> {
   let workers: ScriptWorkers;
   try {
@@ -57,8 +82,8 @@ export async function scriptDecision(rt: Runtime, pool: Pool, spec: ScriptPolicy
   } catch {
     return fallback(spec, pool, "error"); // checked at startup; only a config built around that check gets here
   }
-  const p = policyPayload(rt, pool, r) as { request: unknown; candidates: unknown; context: unknown };
-  const res = await workers.call(JSON.stringify([p.request, p.candidates, p.context]), spec.timeoutMs);
+  const { statics, input } = scriptInput(rt, pool, r);
+  const res = await workers.call(statics, input, spec.timeoutMs);
   if (!res.ok) {
     rt.log.debug("script policy failed", { pool: pool.name, reason: res.reason, error: res.message.slice(0, 256) });
     return fallback(spec, pool, res.reason);

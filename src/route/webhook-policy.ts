@@ -9,6 +9,7 @@ import type { ProtocolName } from "../ir/protocol.ts";
 import type { Runtime } from "../runtime.ts";
 import type { Pool, PoolMember } from "./lanes.ts";
 import { memberCost } from "./policies.ts";
+import { CONTEXT_FIELDS, DYNAMIC_FIELDS, REQUEST_FIELDS, STATIC_FIELDS, zip } from "./policy-fields.ts";
 import { timers } from "./timers.ts";
 
 export const REPLY_MAX_BYTES = 65_536;
@@ -19,6 +20,8 @@ export interface PolicyRequestInfo {
   readonly bodyChars: number;
   readonly stream: boolean;
   readonly deadlineMs: number;
+  /** The caller's virtual key (`vk_…`) when governance is on. */
+  readonly keyId: string | undefined;
 }
 
 export type PolicyDecision =
@@ -29,56 +32,53 @@ const inFlight = new WeakMap<Pool, { n: number }>();
 
 const arrayLength = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
 
-/** §11.2 PolicyRequest: the request's shape, never its text. */
-export function policyRequest(pool: Pool, r: PolicyRequestInfo): Record<string, unknown> {
+/** §11.2 PolicyRequest in `REQUEST_FIELDS` order: the request's shape, never its text. */
+export function requestValues(pool: Pool, r: PolicyRequestInfo): unknown[] {
   const b = r.body;
   const messages = arrayLength(b["messages"]) || arrayLength(b["contents"]) || arrayLength(b["input"]);
   const tools = arrayLength(b["tools"]);
   const model = b["model"];
   const cap = requestedOutputCap(r.caller, b, 0);
-  return {
-    pool: pool.name, ingress_protocol: r.caller, requested_model: typeof model === "string" ? model : null,
-    message_count: messages, tool_count: tools, has_tools: tools > 0, total_chars: r.bodyChars, system_chars: null,
-    max_tokens: cap > 0 ? cap : null, stream: r.stream,
-  };
-}
-
-/** A candidate's fields that only change with the config (a script's worker keeps them, script-policy.ts). */
-export function candidateStatic(rt: Runtime, m: PoolMember): Record<string, unknown> {
-  return {
-    idx: m.index, model: m.lane.name, provider: m.lane.provider.name, protocol: m.lane.protocol.name, weight: m.weight,
-    context_max: m.spec.contextMax ?? null, tier: m.spec.tier ?? null, tags: m.spec.tags,
-    cost_per_mtok: memberCost(m, rt.config.governance) ?? null, max_concurrent: m.lane.state.permits.size,
-  };
-}
-
-/** A candidate's live signals, in `DYNAMIC_FIELDS` order. */
-export const DYNAMIC_FIELDS = ["latency_ms", "available_concurrency", "budget_remaining", "rate_headroom", "half_open"] as const;
-export function candidateDynamic(m: PoolMember, now: number): unknown[] {
   return [
-    m.lane.state.latencyEwmaMs, m.lane.state.permits.free,
-    Number.isFinite(m.lane.state.budgetLeft) && m.lane.state.budgetLeft >= 0 ? m.lane.state.budgetLeft : null,
-    null, m.cell.state === "half_open" || !m.cell.isReady(now),
+    pool.name, r.caller, typeof model === "string" ? model : null, messages, tools, tools > 0, r.bodyChars, null,
+    cap > 0 ? cap : null, r.stream,
   ];
 }
 
-export function policyContext(pool: Pool, r: PolicyRequestInfo): Record<string, unknown> {
-  return { pool: pool.name, key_id: null, key_rate_headroom: null, key_budget_remaining: null, deadline_ms: r.deadlineMs };
+/** A candidate's fields in `STATIC_FIELDS` order; they change only with the config. */
+export function staticValues(rt: Runtime, m: PoolMember): unknown[] {
+  return [
+    m.index, m.lane.name, m.lane.provider.name, m.lane.protocol.name, m.weight, m.spec.contextMax ?? null,
+    m.spec.tier ?? null, m.spec.tags, memberCost(m, rt.config.governance) ?? null, m.lane.state.permits.size,
+  ];
 }
 
-/** §11.2 PolicyRequest, candidates and context; no message text, credentials or client headers. */
-export function policyPayload(rt: Runtime, pool: Pool, r: PolicyRequestInfo): unknown {
+/** A candidate's live signals in `DYNAMIC_FIELDS` order, appended to `out`. */
+export function pushDynamicValues(m: PoolMember, now: number, out: unknown[]): void {
+  const s = m.lane.state;
+  out.push(
+    s.latencyEwmaMs, s.permits.free, Number.isFinite(s.budgetLeft) && s.budgetLeft >= 0 ? s.budgetLeft : null, null,
+    m.cell.state === "half_open" || !m.cell.isReady(now),
+  );
+}
+
+/** §11.2 PolicyContext in `CONTEXT_FIELDS` order. The key's rate and budget headroom are null in this build. */
+export function contextValues(pool: Pool, r: PolicyRequestInfo): unknown[] {
+  return [pool.name, r.keyId ?? null, null, null, r.deadlineMs];
+}
+
+/** §11.2 PolicyRequest, candidates and context as JSON objects; no message text, credentials or client headers. */
+export function policyPayload(rt: Runtime, pool: Pool, r: PolicyRequestInfo): { version: 1; request: Record<string, unknown>; candidates: Record<string, unknown>[]; context: Record<string, unknown> } {
   const now = rt.nowMs();
   return {
     version: 1,
-    request: policyRequest(pool, r),
+    request: zip(REQUEST_FIELDS, requestValues(pool, r)),
     candidates: pool.members.map((m) => {
-      const d = candidateDynamic(m, now);
-      const c = candidateStatic(rt, m);
-      DYNAMIC_FIELDS.forEach((f, i) => { c[f] = d[i]; });
-      return c;
+      const dynamic: unknown[] = [];
+      pushDynamicValues(m, now, dynamic);
+      return zip(DYNAMIC_FIELDS, dynamic, zip(STATIC_FIELDS, staticValues(rt, m)));
     }),
-    context: policyContext(pool, r),
+    context: zip(CONTEXT_FIELDS, contextValues(pool, r)),
   };
 }
 

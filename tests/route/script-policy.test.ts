@@ -5,7 +5,7 @@
 // script that does not compile stops startup with the pool and line named.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { scriptDecision, scriptProblems, workersFor } from "../../src/route/script-policy.ts";
+import { scriptDecision, scriptInput, scriptProblems, workersFor } from "../../src/route/script-policy.ts";
 import { ScriptInstance, scriptEngine } from "../../src/route/script/sandbox.ts";
 import { policyPayload } from "../../src/route/webhook-policy.ts";
 import type { Pool } from "../../src/route/lanes.ts";
@@ -43,7 +43,7 @@ afterAll(() => gw.stop());
 
 const pool = (name: string): Pool => gw.rt.resolver.pools.get(name)!;
 const decide = (name: keyof typeof SCRIPTS) => scriptDecision(gw.rt, pool(name), pool(name).spec.script!, {
-  caller: "openai", body: { model: name, messages: [{ role: "user", content: "secret prompt" }] }, bodyChars: 60, stream: false, deadlineMs: 1000,
+  caller: "openai", body: { model: name, messages: [{ role: "user", content: "secret prompt" }] }, bodyChars: 60, stream: false, deadlineMs: 1000, keyId: undefined,
 });
 const orderOf = async (name: keyof typeof SCRIPTS) => {
   const d = await decide(name);
@@ -92,24 +92,53 @@ describe("decisions", () => {
   test("nothing of the host is in reach: no fetch, require, process, Bun, clock or randomness", async () => {
     expect(await decide("escape")).toMatchObject({ outcome: "error" }); // a string is not a reply…
     const inst = new ScriptInstance(await scriptEngine(), SCRIPTS.escape, () => {});
-    expect(inst.run("[{},[],{}]", 50)).toEqual({ ok: true, json: '"undefined,undefined,undefined,undefined,undefined,undefined"' });
+    inst.setStatics(1, "[]");
+    expect(inst.run("[1,[],[],[]]", 50)).toEqual({ ok: true, json: '"undefined,undefined,undefined,undefined,undefined,undefined"' });
     inst.dispose();
   });
 
-  test("the script sees the §11.2 objects, never the prompt", async () => {
-    let seen = "";
-    const inst = new ScriptInstance(await scriptEngine(), `function route(r, c, x) {
-      log(JSON.stringify([{ pool: r.pool, ingress_protocol: r.ingress_protocol, message_count: r.message_count, stream: r.stream, keys: Object.keys(r).join() },
-        c.map((m) => ({ model: m.model })), { pool: x.pool, deadline_ms: x.deadline_ms }]));
+  test("the script sees exactly the §11.2 objects a webhook gets, never the prompt", async () => {
+    const seen: string[] = []; // one log line each: a line is capped at 1 KiB
+    const inst = new ScriptInstance(await scriptEngine(), "function route(r, c, x) { for (const o of [r, ...c, x]) log(JSON.stringify(o)); return null; }", (m) => seen.push(m));
+    const info = { caller: "openai", body: { model: "reverse", messages: [{ role: "user", content: "secret prompt" }], max_tokens: 77 }, bodyChars: 60, stream: true, deadlineMs: 900, keyId: "vk_test" } as const;
+    const { statics, input } = scriptInput(gw.rt, pool("reverse"), info);
+    inst.setStatics(statics.key, statics.json);
+    expect(inst.run(input, 50)).toEqual({ ok: true, json: "null" });
+    const p = policyPayload(gw.rt, pool("reverse"), info);
+    const got = seen.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(got).toEqual([p.request, ...p.candidates, p.context]);
+    expect(Object.keys(got[1]!)).toEqual(Object.keys(p.candidates[0]!)); // and in the same key order
+    expect(p.request).toMatchObject({ pool: "reverse", ingress_protocol: "openai", message_count: 1, stream: true, max_tokens: 77 });
+    expect(p.candidates.map((c) => c["model"])).toEqual(["A", "B", "C"]);
+    expect(p.context).toMatchObject({ pool: "reverse", key_id: "vk_test", deadline_ms: 900 });
+    expect(seen.join()).not.toContain("secret");
+    inst.dispose();
+  });
+
+  test("statics are sent once per worker and kept through a sandbox rebuild; a script cannot edit them", async () => {
+    const seen: string[] = [];
+    const inst = new ScriptInstance(await scriptEngine(), `function route(r, c) {
+      log(c.map((m) => m.model + ":" + m.tags.join("+")).join());
+      c[0].tags.push("edited");
+      if (r.requested_model === "boom") throw new Error("boom");
       return null;
-    }`, (m) => { seen = m; });
-    const p = policyPayload(gw.rt, pool("reverse"), { caller: "openai", body: { model: "reverse", messages: [{ role: "user", content: "secret prompt" }] }, bodyChars: 60, stream: true, deadlineMs: 900 }) as Record<string, unknown>;
-    inst.run(JSON.stringify([p["request"], p["candidates"], p["context"]]), 50);
-    const [req, cands, ctx] = JSON.parse(seen) as [Record<string, unknown>, { model: string }[], Record<string, unknown>];
-    expect(req).toMatchObject({ pool: "reverse", ingress_protocol: "openai", message_count: 1, stream: true });
-    expect(req["keys"]).not.toContain("messages");
-    expect(cands.map((c) => c.model)).toEqual(["A", "B", "C"]);
-    expect(ctx).toEqual({ pool: "reverse", deadline_ms: 900 });
+    }`, (m) => seen.push(m));
+    inst.setStatics(7, JSON.stringify([[0, "A", "p", "openai", 1, null, null, ["fast"], null, 4]]));
+    const call = (model: string) => inst.run(JSON.stringify([7, ["pool", "openai", model, 1, 0, false, 10, null, null, false], [1, 4, null, null, false], ["pool", null, null, null, 5]]), 50);
+    expect(call("x").ok).toBe(true);
+    expect(call("boom").ok).toBe(false); // a throw rebuilds the sandbox…
+    expect(call("x").ok).toBe(true); // …which still knows the set
+    expect(seen).toEqual(["A:fast", "A:fast", "A:fast"]);
+    inst.setStatics(8, "[]", true); // a reset forgets set 7
+    expect(call("x")).toMatchObject({ ok: false, message: expect.stringContaining("unknown candidate set 7") });
+    inst.dispose();
+  });
+
+  test("a script cannot reach or replace the call wrapper", async () => {
+    const inst = new ScriptInstance(await scriptEngine(), `var __busbar_call = () => JSON.stringify([2]);
+      function route() { return [typeof globalThis.__busbar_static, typeof __busbar_call]; }`, () => {});
+    inst.setStatics(1, "[]");
+    expect(inst.run("[1,[],[],[]]", 50)).toEqual({ ok: true, json: '["undefined","function"]' });
     inst.dispose();
   });
 });

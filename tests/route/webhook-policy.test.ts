@@ -129,6 +129,35 @@ describe("cache_ms", () => {
   });
 });
 
+describe("with governance", () => {
+  test("the context names the caller's virtual key (key_id), never its secret", async () => {
+    const admin = "admin-token-for-webhook-tests-1";
+    const g = await startGateway({
+      yaml: (m) => `${membersYaml(m, { a: "openai" }, `  k: { policy: { name: webhook, url: "http://127.0.0.1:${hooks.port}/route", timeout_ms: 200 }, members: [ { target: a } ] }`, "auth: { mode: token }")}
+governance: { enabled: true, store: { kind: memory }, key_cache_ms: 0 }
+admin: { listen: "127.0.0.1:0", token: "${admin}" }
+`,
+      mock: { memberTag: true },
+    });
+    try {
+      const minted = await fetch(`${g.adminUrl}/api/v1/admin/keys`, {
+        method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, body: JSON.stringify({ name: "team" }),
+      });
+      const key = await minted.json() as { id: string; secret: string };
+      mode = { kind: "reply", body: {} };
+      const res = await chat(g.url, "k", { headers: { authorization: `Bearer ${key.secret}` } });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      const sent = seenBodies.at(-1) as { context: Record<string, unknown> };
+      expect(sent.context).toMatchObject({ pool: "k", key_id: key.id });
+      expect(key.id).toStartWith("vk_");
+      expect(JSON.stringify(sent)).not.toContain(key.secret);
+    } finally {
+      await g.stop();
+    }
+  });
+});
+
 describe("the webhook url at load", () => {
   const pool = (url: string) => `${MINIMAL}pools:\n  p: { policy: { name: webhook, url: "${url}" }, members: [ { target: gpt } ] }\n`;
   test.each([

@@ -4,6 +4,7 @@
 // randomness (`Date` and `Math.random` are removed). CPU time per call is bounded by the engine's interrupt
 // handler, memory by a 16 MiB heap, the stack by a byte limit; any breach rebuilds the instance.
 import variant from "@jitl/quickjs-singlefile-mjs-release-sync";
+import { CONTEXT_FIELDS, DYNAMIC_FIELDS, REQUEST_FIELDS, STATIC_FIELDS } from "../policy-fields.ts";
 import { newQuickJSWASMModuleFromVariant, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime, type QuickJSWASMModule } from "quickjs-emscripten-core";
 
 export const HEAP_BYTES = 16 * 1024 * 1024;
@@ -25,42 +26,68 @@ export type CallResult =
   | { readonly ok: true; readonly json: string | undefined }
   | { readonly ok: false; readonly reason: "timeout" | "error"; readonly message: string };
 
+/** `name: from[base + i]` for each field (tags copied, so a script that edits them cannot touch the kept statics). */
+const parts = (names: readonly string[], from: string, base = "") =>
+  names.map((n, i) => `${n}: ${from}[${base}${i}]${n === "tags" ? ".slice()" : ""}`);
+
 /**
- * Runs in the sandbox before the operator's script: removes the clock and randomness, and defines the one helper
- * and the call wrapper. `__busbar_call` takes one JSON string (the three arguments) and returns a JSON string, so
- * nothing but plain data crosses in or out.
+ * Runs in the sandbox before the operator's script: removes the clock and randomness, keeps each pool's static
+ * candidate fields (sent once, `__busbar_static`), and defines the call wrapper. `__busbar_call` takes one JSON
+ * string, `[statics key, request values, live candidate values, context values]` in policy-fields.ts order, rebuilds
+ * the §11.2 objects from it and returns `route`'s reply as a JSON string, so nothing but plain data crosses. Sending
+ * values instead of objects, and the statics only once, is most of the call's cost saved: every character that
+ * crosses into the engine costs time.
  */
 const PRELUDE = `
 "use strict";
 delete globalThis.Date;
 Math.random = undefined;
-globalThis.__busbar_call = (input) => {
-  const a = JSON.parse(input);
-  const out = route(a[0], a[1], a[2]);
-  return out === undefined ? undefined : JSON.stringify(out);
-};
+(() => {
+  const statics = new Map();
+  globalThis.__busbar_static = (key, json, reset) => {
+    if (reset) statics.clear();
+    statics.set(key, JSON.parse(json));
+  };
+  globalThis.__busbar_call = (input) => {
+    const a = JSON.parse(input);
+    const set = statics.get(a[0]);
+    if (set === undefined) throw new Error("busbar: unknown candidate set " + a[0]);
+    const q = a[1], d = a[2], x = a[3], candidates = [];
+    for (let i = 0, j = 0; i < set.length; i++, j += ${DYNAMIC_FIELDS.length}) {
+      const s = set[i];
+      candidates.push({ ${[...parts(STATIC_FIELDS, "s"), ...parts(DYNAMIC_FIELDS, "d", "j + ")].join(", ")} });
+    }
+    const out = route({ ${parts(REQUEST_FIELDS, "q").join(", ")} }, candidates, { ${parts(CONTEXT_FIELDS, "x").join(", ")} });
+    return out === undefined ? undefined : JSON.stringify(out);
+  };
+})();
 `;
 
+interface Built {
+  readonly runtime: QuickJSRuntime;
+  readonly ctx: QuickJSContext;
+  readonly call: QuickJSHandle;
+  readonly setStatic: QuickJSHandle;
+}
+
 export class ScriptInstance {
-  private runtime: QuickJSRuntime;
-  private ctx: QuickJSContext;
-  private call: QuickJSHandle;
+  private vm: Built;
   private deadline = Infinity;
+  /** Every candidate set this instance was given, so a rebuilt sandbox gets them again. */
+  private readonly statics = new Map<number, string>();
 
   /** Throws a SyntaxError-like Error with the script's own line when the script does not compile or has no `route`. */
   constructor(private readonly mod: QuickJSWASMModule, private readonly source: string, private readonly log: (msg: string) => void) {
-    const built = this.build();
-    this.runtime = built.runtime;
-    this.ctx = built.ctx;
-    this.call = built.call;
+    this.vm = this.build();
   }
 
-  private build(): { runtime: QuickJSRuntime; ctx: QuickJSContext; call: QuickJSHandle } {
+  private build(): Built {
     const runtime = this.mod.newRuntime();
     runtime.setMemoryLimit(HEAP_BYTES);
     runtime.setMaxStackSize(STACK_BYTES);
     runtime.setInterruptHandler(() => performance.now() > this.deadline);
     const ctx = runtime.newContext();
+    const held: QuickJSHandle[] = [];
     try {
       const log = ctx.newFunction("log", (h) => {
         this.log(String(ctx.dump(h)).slice(0, LOG_CAP));
@@ -68,22 +95,23 @@ export class ScriptInstance {
       ctx.setProp(ctx.global, "log", log);
       log.dispose();
       this.deadline = performance.now() + 1000; // compiling a script gets a second, once
-      for (const [code, file] of [[PRELUDE, "prelude.js"], [this.source, "policy.js"]] as const) {
-        const r = ctx.evalCode(code, file);
-        if (r.error) {
-          const e = ctx.dump(r.error) as { name?: string; message?: string; stack?: string };
-          r.error.dispose();
-          const at = /policy\.js:(\d+)/.exec(e.stack ?? "")?.[1];
-          throw new Error(`${e.name ?? "Error"}: ${e.message ?? "does not compile"}${at === undefined ? "" : ` (line ${at})`}`);
-        }
-        r.value.dispose();
-      }
+      this.evaluate(ctx, PRELUDE, "prelude.js");
+      // Taken before the operator's script runs and removed from its globals, so it can neither see nor replace them.
+      const call = ctx.getProp(ctx.global, "__busbar_call");
+      held.push(call);
+      const setStatic = ctx.getProp(ctx.global, "__busbar_static");
+      held.push(setStatic);
+      this.evaluate(ctx, "delete globalThis.__busbar_call; delete globalThis.__busbar_static;", "prelude.js");
+      this.evaluate(ctx, this.source, "policy.js");
       const route = ctx.getProp(ctx.global, "route");
       const isFn = ctx.typeof(route) === "function";
       route.dispose();
       if (!isFn) throw new Error("the script defines no function route(req, candidates, ctx)");
-      return { runtime, ctx, call: ctx.getProp(ctx.global, "__busbar_call") };
+      const built = { runtime, ctx, call, setStatic };
+      for (const [key, json] of this.statics) this.install(built, key, json, false);
+      return built;
     } catch (e) {
+      for (const h of held) h.dispose();
       ctx.dispose();
       runtime.dispose();
       throw e;
@@ -92,20 +120,65 @@ export class ScriptInstance {
     }
   }
 
-  /** One call with `cpuMs` of CPU time; the instance is rebuilt after a breach so the next call starts clean. */
+  private evaluate(ctx: QuickJSContext, code: string, file: string): void {
+    const r = ctx.evalCode(code, file);
+    if (r.error) {
+      const e = ctx.dump(r.error) as { name?: string; message?: string; stack?: string };
+      r.error.dispose();
+      const at = /policy\.js:(\d+)/.exec(e.stack ?? "")?.[1];
+      throw new Error(`${e.name ?? "Error"}: ${e.message ?? "does not compile"}${at === undefined ? "" : ` (line ${at})`}`);
+    }
+    r.value.dispose();
+  }
+
+  private install(vm: Built, key: number, json: string, reset: boolean): void {
+    const args = [vm.ctx.newNumber(key), vm.ctx.newString(json), reset ? vm.ctx.true : vm.ctx.false];
+    try {
+      const r = vm.ctx.callFunction(vm.setStatic, vm.ctx.undefined, ...args);
+      // Only out of memory can fail here; the calls that need this set then fail and fall back.
+      (r.error ?? r.value).dispose();
+    } finally {
+      args[0]!.dispose();
+      args[1]!.dispose();
+    }
+  }
+
+  /**
+   * A pool's static candidate fields (a JSON array of `STATIC_FIELDS` value arrays), under `key`, for later calls;
+   * `reset` forgets every set given before (the caller bounds how many an instance keeps).
+   */
+  setStatics(key: number, json: string, reset = false): void {
+    if (reset) this.statics.clear();
+    this.statics.set(key, json);
+    this.deadline = performance.now() + 1000;
+    try {
+      this.install(this.vm, key, json, reset);
+    } catch {
+      // The engine gave up: rebuilding reinstalls every set.
+      this.rebuild();
+    } finally {
+      this.deadline = Infinity;
+    }
+  }
+
+  /**
+   * One call with `cpuMs` of CPU time: `inputJson` is `[statics key, request values, live candidate values, context
+   * values]`. The instance is rebuilt after a breach so the next call starts clean.
+   */
   run(inputJson: string, cpuMs: number): CallResult {
-    const arg = this.ctx.newString(inputJson);
+    const { ctx, call } = this.vm;
+    const arg = ctx.newString(inputJson);
     this.deadline = performance.now() + cpuMs;
     let result: CallResult;
     try {
-      const r = this.ctx.callFunction(this.call, this.ctx.undefined, arg);
+      const r = ctx.callFunction(call, ctx.undefined, arg);
       if (r.error) {
-        const e = this.ctx.dump(r.error) as { name?: string; message?: string } | string;
+        const e = ctx.dump(r.error) as { name?: string; message?: string } | string;
         r.error.dispose();
         const message = typeof e === "string" ? e : `${e?.name ?? "Error"}: ${e?.message ?? ""}`;
         result = { ok: false, reason: message.includes("interrupted") ? "timeout" : "error", message };
       } else {
-        const v = this.ctx.typeof(r.value) === "string" ? this.ctx.getString(r.value) : undefined;
+        const v = ctx.typeof(r.value) === "string" ? ctx.getString(r.value) : undefined;
         r.value.dispose();
         result = v !== undefined && v.length > MAX_RESULT_CHARS
           ? { ok: false, reason: "error", message: `the reply is over ${MAX_RESULT_CHARS} characters` }
@@ -123,22 +196,22 @@ export class ScriptInstance {
   }
 
   private rebuild(): void {
+    this.release();
+    this.vm = this.build();
+  }
+
+  private release(): void {
     try {
-      this.call.dispose();
-      this.ctx.dispose();
-      this.runtime.dispose();
+      this.vm.call.dispose();
+      this.vm.setStatic.dispose();
+      this.vm.ctx.dispose();
+      this.vm.runtime.dispose();
     } catch {
       // A runtime that ran out of memory may refuse a tidy dispose; the new one replaces it regardless.
     }
-    const built = this.build();
-    this.runtime = built.runtime;
-    this.ctx = built.ctx;
-    this.call = built.call;
   }
 
   dispose(): void {
-    this.call.dispose();
-    this.ctx.dispose();
-    this.runtime.dispose();
+    this.release();
   }
 }

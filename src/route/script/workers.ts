@@ -4,15 +4,27 @@
 // script stuck where the engine's interrupt check cannot reach (a native loop) costs routing, never proxying.
 import type { CallResult } from "./sandbox.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
+import { decodeResult, encodeCall } from "./wire.ts";
 
 /** Added to a call's CPU budget for its wall-clock bound: the message round trip and a busy event loop. */
 export const WALL_MARGIN_MS = 50;
 
 export type WorkerResult = CallResult | { readonly ok: false; readonly reason: "saturated"; readonly message: string };
 
+/** Candidate sets a worker keeps; past this many it is told to forget them all (a process that reloads often). */
+export const MAX_STATIC_SETS = 64;
+
+/** A pool's static candidate fields: `key` names them in the worker, `json` is sent once per worker. */
+export interface Statics {
+  readonly key: number;
+  readonly json: string;
+}
+
 interface Slot {
   worker: Worker;
   ready: boolean;
+  /** The statics keys this worker has been sent. */
+  readonly known: Set<number>;
   busy: { readonly id: number; readonly resolve: (r: WorkerResult) => void; readonly timer: ReturnType<typeof setTimeout> } | undefined;
 }
 
@@ -49,7 +61,7 @@ export class ScriptWorkers {
 
   /** One worker, compiled; resolves when it is ready. */
   private add(index = this.slots.length): Promise<void> {
-    const slot: Slot = { worker: spawn(), ready: false, busy: undefined };
+    const slot: Slot = { worker: spawn(), ready: false, known: new Set(), busy: undefined };
     this.slots[index] = slot;
     const started = this.compile(slot);
     this.starting.add(started);
@@ -66,11 +78,15 @@ export class ScriptWorkers {
       }, START_TIMEOUT_MS);
       slot.worker.onmessage = (e: MessageEvent<FromWorker>) => {
         const m = e.data;
+        if (typeof m === "string") {
+          const { id, result } = decodeResult(m);
+          this.settle(slot, id, result);
+          return;
+        }
         switch (m.kind) {
           case "ready": slot.ready = true; resolve(); return;
           case "compile_error": slot.worker.terminate(); reject(new Error(m.message)); return;
           case "log": this.log(m.message); return;
-          case "result": this.settle(slot, m.id, m.result); return;
         }
       };
       slot.worker.onerror = (e) => {
@@ -99,9 +115,16 @@ export class ScriptWorkers {
     if (i >= 0) void this.add(i).catch((e: unknown) => this.log(`script worker restart failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 
-  call(input: string, cpuMs: number): Promise<WorkerResult> {
+  /** `input` as sandbox.ts's `run` takes it; `statics` are sent first to a worker that has not had them. */
+  call(statics: Statics, input: string, cpuMs: number): Promise<WorkerResult> {
     const slot = this.slots.find((s) => s.ready && s.busy === undefined);
     if (slot === undefined) return Promise.resolve({ ok: false, reason: "saturated", message: "every script worker is busy" });
+    if (!slot.known.has(statics.key)) {
+      const reset = slot.known.size >= MAX_STATIC_SETS;
+      if (reset) slot.known.clear();
+      slot.known.add(statics.key);
+      slot.worker.postMessage({ kind: "statics", key: statics.key, json: statics.json, reset } satisfies ToWorker);
+    }
     const id = this.nextId++;
     return new Promise<WorkerResult>((resolve) => {
       const timer = setTimeout(() => {
@@ -109,7 +132,7 @@ export class ScriptWorkers {
         this.replace(slot); // stuck beyond the engine's reach: a fresh worker takes its place
       }, cpuMs + WALL_MARGIN_MS);
       slot.busy = { id, resolve, timer };
-      slot.worker.postMessage({ kind: "call", id, input, cpuMs } satisfies ToWorker);
+      slot.worker.postMessage(encodeCall(id, cpuMs, input) satisfies ToWorker);
     });
   }
 
