@@ -4,9 +4,12 @@
 //   bun build.ts --host-only         only the platform this runs on (what CI uses)
 //   bun build.ts --targets linux-x64,darwin-arm64 --out out/ --version 1.2.3
 //
-// Output is plain binaries named busbar-<os>-<arch>[-musl][.exe] and a SHA256SUMS in `sha256sum`
-// format, listing exactly the binaries this run built. Archives and install.sh come with the release
-// work. Cross-compiling needs no toolchain: Bun fetches each target's runtime from the npm registry
+// Output is the release folder install.sh downloads from (docs/install.md): plain binaries named
+// busbar-<os>-<arch>[-musl][.exe], the catalog as `providers.yaml` (the same file the binaries embed),
+// the starter `config.example.yaml`, `install.sh`, `VERSION`, and a SHA256SUMS in `sha256sum` format
+// listing every one of those files this run wrote. Plain binaries instead of the spec's per-platform
+// archives (docs/decisions.md): one download per file, each verified on its own.
+// Cross-compiling needs no toolchain: Bun fetches each target's runtime from the npm registry
 // (@oven/bun-<os>-<arch>) on first use and caches it.
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rm } from "node:fs/promises";
@@ -101,6 +104,8 @@ export interface BuildOptions {
   readonly outDir: string;
   readonly version: string;
   readonly entry: string;
+  /** Stamped into the published install.sh as its default release host (`<base>/<version>/…`, `<base>/latest/VERSION`). */
+  readonly downloadBase: string | undefined;
 }
 
 export type ParsedArgs = { ok: true; options: BuildOptions } | { ok: false; error: string } | { ok: "help" };
@@ -111,7 +116,10 @@ export const USAGE = `usage: bun build.ts [--host-only | --targets LIST] [--out 
   --targets LIST    comma-separated, from: ${TARGETS.map(targetLabel).join(", ")}
   --out DIR         output directory (default ${DEFAULT_OUT}; --outdir is the same)
   --version X.Y.Z   version to stamp (default: package.json, ${pkg.version})
-  --entry FILE      entry point (default ${DEFAULT_ENTRY})`;
+  --entry FILE      entry point (default ${DEFAULT_ENTRY})
+  --download-base URL
+                    the release host the published install.sh downloads from by default
+                    (https://, laid out <URL>/<version>/… and <URL>/latest/VERSION; docs/install.md)`;
 
 /** Pure: argv (without `bun build.ts`) → options. Host detection is passed in so tests can pin it. */
 export function parseBuildArgs(argv: readonly string[], host: Target | undefined, hostName: string): ParsedArgs {
@@ -128,6 +136,7 @@ export function parseBuildArgs(argv: readonly string[], host: Target | undefined
         outdir: { type: "string" },
         version: { type: "string" },
         entry: { type: "string" },
+        "download-base": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -163,6 +172,12 @@ export function parseBuildArgs(argv: readonly string[], host: Target | undefined
     return { ok: false, error: `--version must be semver X.Y.Z[-pre][+build] (got "${version}")` };
   }
 
+  const downloadBase = values["download-base"];
+  // It lands inside a double-quoted sh assignment: plain https URLs only, so nothing can break out of the quotes.
+  if (downloadBase !== undefined && !/^https:\/\/[A-Za-z0-9.-]+(?::\d+)?(?:\/[A-Za-z0-9._~\/-]*)?$/.test(downloadBase)) {
+    return { ok: false, error: `--download-base must be a plain https:// URL (got "${downloadBase}")` };
+  }
+
   return {
     ok: true,
     options: {
@@ -170,6 +185,7 @@ export function parseBuildArgs(argv: readonly string[], host: Target | undefined
       outDir: values.out ?? values.outdir ?? DEFAULT_OUT,
       version,
       entry: values.entry ?? DEFAULT_ENTRY,
+      downloadBase: downloadBase?.replace(/\/+$/, ""),
     },
   };
 }
@@ -243,9 +259,25 @@ async function compileOne(t: Target, opts: BuildOptions, commit: string, outDir:
   return outfile;
 }
 
+/** Files every release folder carries besides the binaries: name in the folder ← path in the repository. */
+export const RELEASE_FILES: Readonly<Record<string, string>> = {
+  "providers.yaml": "catalog/providers.yaml",
+  "config.example.yaml": "release/config.example.yaml",
+  "install.sh": "release/install.sh",
+};
+
+/** The published install.sh: its default release host set when the build names one. */
+export function stampInstaller(script: string, downloadBase: string | undefined): string {
+  const line = 'DEFAULT_DOWNLOAD_BASE=""';
+  if (!script.includes(`\n${line}\n`)) throw new Error(`release/install.sh has no ${line} line to stamp`);
+  return downloadBase === undefined ? script : script.replace(`\n${line}\n`, `\nDEFAULT_DOWNLOAD_BASE="${downloadBase}"\n`);
+}
+
 /** Remove what an earlier run left, so the directory always matches its SHA256SUMS. Only our own names. */
 async function clearPrevious(outDir: string): Promise<void> {
-  const ours = new Set(["SHA256SUMS", ...TARGETS.flatMap((t) => [binaryName(t), `busbar-${targetLabel(t)}.map`])]);
+  const ours = new Set([
+    "SHA256SUMS", "VERSION", ...Object.keys(RELEASE_FILES), ...TARGETS.flatMap((t) => [binaryName(t), `busbar-${targetLabel(t)}.map`]),
+  ]);
   for (const name of await readdir(outDir)) {
     if (ours.has(name)) await rm(join(outDir, name), { force: true });
   }
@@ -294,8 +326,15 @@ async function main(): Promise<number> {
     console.error(`build failed (${failed.length} failure(s) across ${opts.targets.length} target(s)); no SHA256SUMS written`);
     return 1;
   }
+  const binaries = built.length;
+  for (const [name, from] of Object.entries(RELEASE_FILES)) {
+    const text = await Bun.file(resolve(ROOT, from)).text();
+    await Bun.write(join(outDir, name), name === "install.sh" ? stampInstaller(text, opts.downloadBase) : text);
+    built.push({ fileName: name, hex: await sha256File(join(outDir, name)) });
+  }
+  await Bun.write(join(outDir, "VERSION"), `${opts.version}\n`);
   await Bun.write(join(outDir, "SHA256SUMS"), formatSha256Sums(built));
-  console.log(`  wrote SHA256SUMS (${built.length} binaries)`);
+  console.log(`  wrote ${Object.keys(RELEASE_FILES).join(", ")}, VERSION and SHA256SUMS (${binaries} binaries, ${built.length} files)`);
   return 0;
 }
 

@@ -13,6 +13,7 @@ import {
   parseBuildArgs,
   sha256File,
   sha256sumsLine,
+  stampInstaller,
   TARGETS,
   targetLabel,
   type Target,
@@ -103,14 +104,14 @@ describe("arguments", () => {
   test("defaults: every target, dist/, package.json's version, src/main.ts", () => {
     expect(parse()).toEqual({
       ok: true,
-      options: { targets: TARGETS, outDir: "dist", version: pkg.version, entry: "src/main.ts" },
+      options: { targets: TARGETS, outDir: "dist", version: pkg.version, entry: "src/main.ts", downloadBase: undefined },
     });
   });
 
   test("--host-only builds the running platform only; --out and --outdir name the directory", () => {
     expect(parse("--host-only", "--out", "out")).toEqual({
       ok: true,
-      options: { targets: [host], outDir: "out", version: pkg.version, entry: "src/main.ts" },
+      options: { targets: [host], outDir: "out", version: pkg.version, entry: "src/main.ts", downloadBase: undefined },
     });
     const viaOutdir = parse("--outdir", "x");
     expect(viaOutdir.ok === true && viaOutdir.options.outDir).toBe("x");
@@ -140,5 +141,17 @@ describe("arguments", () => {
       error: "busbar ships no build for this platform (win32-arm64)",
     });
     expect(parse("--help")).toEqual({ ok: "help" });
+    for (const bad of ["http://releases.example.com", 'https://x.example.com/"; rm -rf ~; "', "https://x.example.com/$(id)"]) {
+      expect(parse("--download-base", bad)).toEqual({ ok: false, error: expect.stringContaining("--download-base must be a plain https:// URL") });
+    }
+  });
+
+  test("--download-base is stamped into the published install.sh, trailing slash dropped", async () => {
+    const r = parse("--download-base", "https://releases.example.com/busbar/");
+    expect(r.ok === true && r.options.downloadBase).toBe("https://releases.example.com/busbar");
+    const script = await Bun.file(new URL("../../release/install.sh", import.meta.url)).text();
+    const stamped = stampInstaller(script, "https://releases.example.com/busbar");
+    expect(stamped.split("\n").filter((l) => l.startsWith("DEFAULT_DOWNLOAD_BASE="))).toEqual(['DEFAULT_DOWNLOAD_BASE="https://releases.example.com/busbar"']);
+    expect(stampInstaller(script, undefined)).toBe(script);
   });
 });
