@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatSha256Sums, sha256File } from "../../build.ts";
+import { writeRelease } from "./kit.ts";
 
 const dockerfile = await Bun.file(new URL("../../release/Dockerfile", import.meta.url)).text();
 const root = mkdtempSync(join(tmpdir(), "busbar-dockerfile-"));
@@ -20,13 +20,7 @@ function runStep(out: string): string {
 
 async function folder(files: Record<string, string>, tamper?: (dir: string) => void): Promise<string> {
   const dir = mkdtempSync(join(root, "release-"));
-  const sums: { fileName: string; hex: string }[] = [];
-  for (const [name, text] of Object.entries(files)) {
-    writeFileSync(join(dir, name), text);
-    sums.push({ fileName: name, hex: await sha256File(join(dir, name)) });
-  }
-  writeFileSync(join(dir, "SHA256SUMS"), formatSha256Sums(sums));
-  tamper?.(dir);
+  await writeRelease(dir, files, tamper);
   return dir;
 }
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { formatSha256Sums, sha256File } from "../../build.ts";
+import { writeRelease } from "./kit.ts";
 
 const SCRIPT = resolve(import.meta.dir, "../../release/install.sh");
 const root = mkdtempSync(join(tmpdir(), "busbar-install-test-"));
@@ -18,17 +18,11 @@ let base = "";
 const fakeBinary = (label: string, runs = true) =>
   runs ? `#!/bin/sh\necho "busbar 9.9.9 (fake ${label})"\n` : `#!/bin/sh\necho "cannot execute: required file not found" >&2\nexit 126\n`;
 
-/** A release folder under the served root, with SHA256SUMS over what it holds (before `tamper` edits a file). */
+/** A release folder under the served root (tests/release/kit.ts); its URL. */
 async function release(folder: string, files: Record<string, string>, tamper?: (dir: string) => void): Promise<string> {
   const dir = join(root, "www", folder);
   mkdirSync(dir, { recursive: true });
-  const sums: { fileName: string; hex: string }[] = [];
-  for (const [name, text] of Object.entries(files)) {
-    writeFileSync(join(dir, name), text);
-    sums.push({ fileName: name, hex: await sha256File(join(dir, name)) });
-  }
-  writeFileSync(join(dir, "SHA256SUMS"), formatSha256Sums(sums));
-  tamper?.(dir);
+  await writeRelease(dir, files, tamper);
   return `${base}/${folder}`;
 }
 
