@@ -187,7 +187,8 @@ export function buildPools(b: LaneBuild, lanes: ReadonlyMap<string, Lane>, previ
         attemptTimeoutMs: m.attemptTimeoutMs ?? lane.model?.attemptTimeoutMs,
       });
     });
-    if (p.policy === "usage") for (const m of members) m.lane.state.trackRateLimits = true;
+    // The provider's rate-limit headers feed `usage` and the `rate_headroom` a webhook or script sees (§11.2).
+    if (p.policy === "usage" || p.policy === "webhook" || p.policy === "script") for (const m of members) m.lane.state.trackRateLimits = true;
     // Counters continue across a reload, so the metrics read from them stay monotonic.
     pools.set(p.name, { name: p.name, members, spec: p, explicit: true, counters: before?.counters ?? newCounters() });
   }

@@ -53,12 +53,17 @@ export function staticValues(rt: Runtime, m: PoolMember): unknown[] {
   ];
 }
 
-/** A candidate's live signals in `DYNAMIC_FIELDS` order, appended to `out`. */
+/**
+ * A candidate's live signals in `DYNAMIC_FIELDS` order, appended to `out`. `rate_headroom` is the provider's part
+ * only (its last rate-limit headers, until their reset): the key's part is not read at routing time, and §11.2
+ * ignores an unknown part.
+ */
 export function pushDynamicValues(m: PoolMember, now: number, out: unknown[]): void {
   const s = m.lane.state;
+  const h = s.headroom;
   out.push(
-    s.latencyEwmaMs, s.permits.free, Number.isFinite(s.budgetLeft) && s.budgetLeft >= 0 ? s.budgetLeft : null, null,
-    m.cell.state === "half_open" || !m.cell.isReady(now),
+    s.latencyEwmaMs, s.permits.free, Number.isFinite(s.budgetLeft) && s.budgetLeft >= 0 ? s.budgetLeft : null,
+    h !== undefined && h.until > now ? h.value : null, m.cell.state === "half_open" || !m.cell.isReady(now),
   );
 }
 

@@ -10,10 +10,11 @@ import { select } from "../../src/route/select.ts";
 import { parseDuration, readHeadroom } from "../../src/upstream/ratelimits.ts";
 import { mockControl } from "../../src/mock/control.ts";
 import { buildRuntime, type Runtime } from "../../src/runtime.ts";
+import { nativeRoutes } from "../../src/app.ts";
 import { chat, membersYaml, servedBy } from "../e2e/reliability-kit.ts";
 import { startGateway } from "../helpers/gateway.ts";
 
-function runtime(policy: string, members: string, extra = ""): Runtime {
+function runtime(policy: string, members: string, extra = "", fetch?: typeof globalThis.fetch, now?: () => Date): Runtime {
   const loaded = loadConfig({
     configText: `providers:
   up: { protocol: openai, base_url: "http://127.0.0.1:9", auth: none, allow_private_network: true }
@@ -29,7 +30,7 @@ ${extra}`,
     configFile: "c", catalogText: embeddedCatalogText(), catalogFile: "embedded catalog", env: {},
   });
   if (!loaded.ok) throw new Error(loaded.errors.join("\n"));
-  return buildRuntime(loaded.config);
+  return buildRuntime(loaded.config, { ...(fetch !== undefined && { fetch }), ...(now !== undefined && { now }) });
 }
 
 function pickOf(rt: Runtime, poolName = "x"): string | undefined {
@@ -125,6 +126,31 @@ describe("usage", () => {
     lane(rt, "c").state.headroom = { value: 0.6, until: now + 60_000 };
     expect(nativeOrder(rt.resolver.pools.get("x") as Pool, "usage", rt.config.governance, now)?.map((m) => m.lane.name)).toEqual(["c", "a"]);
     expect(lane(rt, "a").state.trackRateLimits).toBe(true);
+  });
+});
+
+describe("usage, end to end", () => {
+  test("a tracked lane's answer updates its headroom from the provider's headers, valid until the reported reset", async () => {
+    const remaining: Record<string, string> = { a: "10", b: "90" };
+    const fetchStub = (async (url: URL | string, init?: RequestInit) => {
+      const model = (JSON.parse(String(init?.body)) as { model: string }).model;
+      const body = JSON.stringify({ id: "c", object: "chat.completion", created: 1, model, choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }] });
+      return new Response(body, { headers: { "content-type": "application/json", "x-ratelimit-limit-requests": "100", "x-ratelimit-remaining-requests": remaining[model] ?? "0", "x-ratelimit-reset-requests": "30s" } });
+    }) as unknown as typeof globalThis.fetch;
+    const clock = new Date("2026-11-22T12:00:00Z");
+    const rt = runtime("usage", "{ target: a }, { target: b }", "", fetchStub, () => clock);
+    const post = nativeRoutes(rt)["/v1/chat/completions"]!.POST;
+    const ask = async () => {
+      const res = await post(new Request("http://127.0.0.1/v1/chat/completions", { method: "POST", body: '{"model":"x","messages":[{"role":"user","content":"hi"}]}' }));
+      await res.text();
+      return res.headers.get("x-busbar-route-target");
+    };
+    expect(await ask()).toBeNull(); // no readings yet: the strategy abstains and SWRR picks (no route headers)
+    const read = ["a", "b"].filter((n) => lane(rt, n).state.headroom !== undefined);
+    expect(read).toHaveLength(1); // the served lane's reading arrived with its answer
+    const served = read[0]!;
+    expect(lane(rt, served).state.headroom).toEqual({ value: served === "a" ? 0.1 : 0.9, until: clock.getTime() + 30_000 });
+    expect(await ask()).toBe(served); // the only member with a reading ranks first; the unread one is demoted (§11.1)
   });
 });
 

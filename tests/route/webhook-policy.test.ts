@@ -59,6 +59,23 @@ describe("the webhook decides", () => {
     expect(JSON.stringify(sent)).not.toContain('"hi"');
   });
 
+  test("rate_headroom is the provider's last reported headroom until its reset, else null; webhook lanes track it", async () => {
+    const members = gw.rt.resolver.pools.get("x")!.members;
+    expect(members.map((m) => m.lane.state.trackRateLimits)).toEqual([true, true, true]);
+    const now = gw.rt.nowMs();
+    members[0]!.lane.state.headroom = { value: 0.25, until: now + 60_000 };
+    members[1]!.lane.state.headroom = { value: 0.75, until: now - 1 }; // its reset has passed
+    try {
+      mode = { kind: "reply", body: {} };
+      await (await chat(gw.url, "x")).arrayBuffer();
+      const sent = seenBodies.at(-1) as { candidates: { rate_headroom: number | null }[] };
+      expect(sent.candidates.map((c) => c.rate_headroom)).toEqual([0.25, null, null]);
+    } finally {
+      members[0]!.lane.state.headroom = undefined;
+      members[1]!.lane.state.headroom = undefined;
+    }
+  });
+
   test("restrict narrows the members; an empty restriction is a native 503 (on_empty: reject)", async () => {
     mode = { kind: "reply", body: { restrict: { tags_any: ["us"] } } };
     expect((await timed()).member).toBe("b");
