@@ -5,7 +5,7 @@ import { isLoopbackListen, parseListen } from "./listen.ts";
 import { type Problem, problem } from "./messages.ts";
 import type { UnknownAt } from "./placeholders.ts";
 import type { OperatorConfig } from "./schema.ts";
-import type { SecretIO } from "./secrets.ts";
+import { type SecretIO, tokenOrFile } from "./secrets.ts";
 
 type TokenRatesEntry = NonNullable<OperatorConfig["governance"]["rate_card"]>[string];
 
@@ -77,19 +77,7 @@ export interface GovernanceSecrets {
 /** The admin token (`token` or `token_file`) and the store URL (`url_env`); read in the secrets stage. */
 export function resolveGovernanceSecrets(op: OperatorConfig, io: SecretIO): GovernanceSecrets {
   const problems: Problem[] = [];
-  let adminToken = op.admin?.token;
-  const file = op.admin?.token_file;
-  if (file !== undefined) {
-    try {
-      adminToken = io.readFile(file).replace(/\r?\n$/, "");
-    } catch {
-      problems.push(problem(["admin", "token_file"], `cannot read ${file}`));
-    }
-  }
-  if (adminToken !== undefined && adminToken.trim() === "") {
-    problems.push(problem(["admin", file === undefined ? "token" : "token_file"], "is blank; an admin token must not be empty"));
-    adminToken = undefined;
-  }
+  const adminToken = tokenOrFile("admin", op.admin?.token, op.admin?.token_file, "an admin token", io, problems);
   let storeUrl: string | undefined;
   const store = op.governance.store;
   if (op.governance.enabled && (store.kind === "redis" || store.kind === "postgres") && store.url_env !== undefined) {

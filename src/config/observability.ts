@@ -4,7 +4,7 @@ import type { ObservabilitySpec, SecuritySpec, SinkSpec } from "./model.ts";
 import { type Problem, problem } from "./messages.ts";
 import type { UnknownAt } from "./placeholders.ts";
 import type { OperatorConfig } from "./schema.ts";
-import type { SecretIO } from "./secrets.ts";
+import { type SecretIO, tokenOrFile } from "./secrets.ts";
 import { checkSinkUrl, type SinkKind, sinkPolicy } from "./ssrf.ts";
 
 export interface ObservabilitySecrets {
@@ -49,19 +49,7 @@ export function checkObservability(op: OperatorConfig, unknownAt: UnknownAt): Pr
 /** The metrics token (`token` or `token_file`) and the audit HMAC key (`request_log_webhook_secret_env`). */
 export function resolveObservabilitySecrets(op: OperatorConfig, io: SecretIO): ObservabilitySecrets {
   const problems: Problem[] = [];
-  let metricsToken = op.metrics?.token;
-  const file = op.metrics?.token_file;
-  if (file !== undefined) {
-    try {
-      metricsToken = io.readFile(file).replace(/\r?\n$/, "");
-    } catch {
-      problems.push(problem(["metrics", "token_file"], `cannot read ${file}`));
-    }
-  }
-  if (metricsToken !== undefined && metricsToken.trim() === "") {
-    problems.push(problem(["metrics", file === undefined ? "token" : "token_file"], "is blank; a metrics token must not be empty"));
-    metricsToken = undefined;
-  }
+  const metricsToken = tokenOrFile("metrics", op.metrics?.token, op.metrics?.token_file, "a metrics token", io, problems);
   let auditSecret: string | undefined;
   const env = op.observability.request_log_webhook_secret_env;
   if (env !== undefined) {

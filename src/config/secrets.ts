@@ -24,6 +24,28 @@ export function defaultFileMode(path: string): number | undefined {
   }
 }
 
+/**
+ * A token given inline (`token`) or in a file (`token_file`, which wins; one trailing newline dropped) under
+ * `section`. An unreadable file or a blank token is a problem, and then no token.
+ */
+export function tokenOrFile(
+  section: string, token: string | undefined, file: string | undefined, what: string, io: SecretIO, problems: Problem[],
+): string | undefined {
+  let value = token;
+  if (file !== undefined) {
+    try {
+      value = io.readFile(file).replace(/\r?\n$/, "");
+    } catch {
+      problems.push(problem([section, "token_file"], `cannot read ${file}`));
+    }
+  }
+  if (value !== undefined && value.trim() === "") {
+    problems.push(problem([section, file === undefined ? "token" : "token_file"], `is blank; ${what} must not be empty`));
+    return undefined;
+  }
+  return value;
+}
+
 export interface Secrets {
   /** Provider name → key; absent when keyless or empty (warned). */
   readonly keys: ReadonlyMap<string, string>;
