@@ -10,8 +10,8 @@ import { AttemptAbort, RequestEnd } from "../upstream/abort.ts";
 import { type AttemptOutcome, type FailoverReason, type Reply, runAttempt } from "../upstream/attempt.ts";
 import type { ClientBody } from "../upstream/egress.ts";
 import type { Lane, Pool, PoolMember } from "./lanes.ts";
-import { isNative, nativeOrder } from "./policies.ts";
-import { operatorPolicy } from "./policy-decision.ts";
+import { markRouted, poolDecision } from "./policy-decision.ts";
+import type { PolicyRequestInfo } from "./webhook-policy.ts";
 import { isReady, select } from "./select.ts";
 import { timers } from "./timers.ts";
 import { laneLabel } from "../observe/metrics.ts";
@@ -87,29 +87,24 @@ async function loop(rt: Runtime, s: ServeInput, req: RequestEnd): Promise<Served
     lastContext: undefined, lastWasContext: false, lastSkip: undefined, attempted: false, order: undefined, allowed: undefined,
   };
   const servesMember = (m: PoolMember) => s.serves(m.lane) && (st.allowed === undefined || st.allowed(m));
+  const policyRequest = (t0: number): PolicyRequestInfo => ({
+    caller: s.caller, body: s.body.json, bodyChars: s.body.text.length, stream: s.stream,
+    deadlineMs: Math.max(0, Math.round(req.deadlineAt - t0)), keyId: s.record?.keyId,
+  });
   for (;;) {
     if (req.reason === undefined && performance.now() >= req.deadlineAt) req.fire("deadline");
     if (req.reason !== undefined) return ended(rt, s, st, req);
     const { pool } = st;
     const header = pool.spec.affinity?.headerName;
     const affinityKey = header === undefined ? undefined : s.callerHeaders.get(header) || undefined;
-    const policy = pool.spec.policy;
-    if (isNative(policy) && st.order?.pool !== pool) {
-      st.order = { pool, members: nativeOrder(pool, policy, rt.config.governance, rt.nowMs()) };
-      rt.observe.metrics.routeDecision(pool.name, policy, st.order.members === undefined ? "abstain" : "prefer");
-    }
-    const operator = st.order?.pool === pool ? undefined : operatorPolicy(pool);
-    if (operator !== undefined) {
-      const t0 = performance.now();
-      const d = await operator(rt, {
-        caller: s.caller, body: s.body.json, bodyChars: s.body.text.length, stream: s.stream,
-        deadlineMs: Math.max(0, Math.round(req.deadlineAt - t0)), keyId: s.record?.keyId,
-      });
-      rt.observe.metrics.routeDecision(pool.name, policy, d.outcome, (performance.now() - t0) / 1000);
-      if (s.record !== undefined) s.record.policy = { name: policy, outcome: d.outcome, ms: performance.now() - t0 };
-      if (d.kind === "reject") return { error: d.error };
-      st.order = { pool, members: d.order };
-      if (d.allowed !== undefined) st.allowed = d.allowed;
+    if (st.order?.pool !== pool) {
+      const pending = poolDecision(rt, pool, policyRequest, s.record);
+      const d = pending instanceof Promise ? await pending : pending;
+      if (d !== undefined) {
+        if (d.kind === "reject") return { error: d.error };
+        st.order = { pool, members: d.order };
+        if (d.allowed !== undefined) st.allowed = d.allowed;
+      }
     }
     const sel = st.hops > pool.spec.failover.cap
       ? { kind: "none" as const }
@@ -147,16 +142,6 @@ async function loop(rt: Runtime, s: ServeInput, req: RequestEnd): Promise<Served
       if ("res" in out && st.order?.pool === pool && st.order.members?.includes(member)) markRouted(out.res, pool.spec.policy, member);
       return out;
     }
-  }
-}
-
-/** §11.4: a policy's order picked the member that served: say which policy and which model. */
-function markRouted(res: Response, policy: string, member: PoolMember): void {
-  try {
-    res.headers.set("x-busbar-route-policy", policy === "webhook" || policy === "script" ? policy : `native:${policy}`);
-    res.headers.set("x-busbar-route-target", member.lane.name);
-  } catch {
-    // A response with immutable headers (an injected fetch's) goes out unmarked.
   }
 }
 
