@@ -8,24 +8,18 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { CohereClientV2 } from "cohere-ai";
 import OpenAI from "openai";
 import { hashSecret } from "../../src/govern/keys.ts";
-import { LANE_ENV, sixProtocolYaml, startGateway, type TestGateway } from "../helpers/gateway.ts";
+import { governedYaml, LANE_ENV, startGateway, type TestGateway } from "../helpers/gateway.ts";
 
 const ADMIN = "admin-token-for-tests-0123";
 let gw: TestGateway;
 
 beforeAll(async () => {
   gw = await startGateway({
-    yaml: (m) => `${sixProtocolYaml(m).replace(/^auth:.*$/m, "auth: { mode: token }")}
-  spill: { members: [ { target: m-openai } ], on_exhausted: { action: "fallback_pool:pool-cohere" } }
-governance:
-  enabled: true
-  store: { kind: memory }
-  key_cache_ms: 0
-  rate_card:
-    m-openai: { input_cents_per_mtok: 300, output_cents_per_mtok: 1500 }
-    m-anthropic: { input_cents_per_mtok: 100, output_cents_per_mtok: 500, cache_read_cents_per_mtok: 10 }
-admin: { listen: "127.0.0.1:0", token: "${ADMIN}" }
-`,
+    yaml: (m) => governedYaml(m, ADMIN, {
+      pools: '  spill: { members: [ { target: m-openai } ], on_exhausted: { action: "fallback_pool:pool-cohere" } }\n',
+      rateCard: `    m-openai: { input_cents_per_mtok: 300, output_cents_per_mtok: 1500 }
+    m-anthropic: { input_cents_per_mtok: 100, output_cents_per_mtok: 500, cache_read_cents_per_mtok: 10 }`,
+    }),
     env: LANE_ENV,
   });
 });

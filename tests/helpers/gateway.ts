@@ -100,3 +100,18 @@ export function sixProtocolYaml(mock: string, extra = ""): string {
   ];
   return `${lines.join("\n")}\n${extra}`;
 }
+
+/**
+ * sixProtocolYaml behind virtual keys: token auth with no static client tokens, governance on a memory store that
+ * re-reads keys on every request, the admin listener with `adminToken`; `pools` adds pool lines, `rateCard` lines
+ * under `governance.rate_card`.
+ */
+export function governedYaml(mock: string, adminToken: string, o: { pools?: string; rateCard?: string } = {}): string {
+  return `${sixProtocolYaml(mock).replace(/^auth:.*$/m, "auth: { mode: token }")}${o.pools ?? ""}
+governance:
+  enabled: true
+  store: { kind: memory }
+  key_cache_ms: 0
+${o.rateCard === undefined ? "" : `  rate_card:\n${o.rateCard}\n`}admin: { listen: "127.0.0.1:0", token: "${adminToken}" }
+`;
+}

@@ -3,23 +3,16 @@
 // each delivery cut at its timeout, refusals and redirects counted as failures, and a gateway whose receiver never
 // answers still serving every request. The sink is built directly with an http://127.0.0.1 URL: loading such a
 // URL from config is refused (§4.2 webhook column), which tests/config covers.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
-import type { Server } from "bun";
 import { type AuditSpec, AuditSink } from "../../src/observe/audit-webhook.ts";
 import { jsonLogger } from "../../src/observe/log.ts";
 import { epochMs, newRecord, type RequestRecord } from "../../src/observe/record.ts";
-import { LANE_ENV, sixProtocolYaml, startGateway, type TestGateway } from "../helpers/gateway.ts";
+import { LANE_ENV, sixProtocolYaml, startGateway } from "../helpers/gateway.ts";
+import { stopAfterEach } from "../helpers/teardown.ts";
 
 const SECRET = "audit-hmac-secret-0123";
-let servers: Server<undefined>[] = [];
-let gw: TestGateway | undefined;
-afterEach(async () => {
-  for (const s of servers) await s.stop(true);
-  servers = [];
-  await gw?.stop();
-  gw = undefined;
-});
+const { servers, gateway } = stopAfterEach();
 
 interface Received { readonly body: string; readonly headers: Headers }
 
@@ -144,12 +137,12 @@ describe("through the gateway", () => {
   test("a receiver that never answers: every request still succeeds, one record each, the excess dropped", async () => {
     const rx = receiver({ hold: true });
     const sink = new AuditSink(spec(rx.url, { maxInflight: 8 }), { fetch, log: silent });
-    gw = await startGateway({
+    const gw = gateway(await startGateway({
       yaml: (m) => sixProtocolYaml(m).replace(/^auth:.*$/m, "auth: { mode: none }"),
       env: LANE_ENV,
       runtime: { sinks: { audit: sink } },
-    });
-    const statuses = await Promise.all(Array.from({ length: 20 }, () => fetch(`${gw!.url}/v1/chat/completions`, {
+    }));
+    const statuses = await Promise.all(Array.from({ length: 20 }, () => fetch(`${gw.url}/v1/chat/completions`, {
       method: "POST", headers: { "content-type": "application/json" },
       body: JSON.stringify({ model: "pool-openai", messages: [{ role: "user", content: "hi" }] }),
     }).then(async (r) => { await r.arrayBuffer(); return r.status; })));

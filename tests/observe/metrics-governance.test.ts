@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { RecordSink, RequestRecord } from "../../src/observe/record.ts";
 import { outcomeOf } from "../../src/observe/record.ts";
-import { LANE_ENV, sixProtocolYaml, startGateway, type TestGateway } from "../helpers/gateway.ts";
+import { governedYaml, LANE_ENV, startGateway, type TestGateway } from "../helpers/gateway.ts";
 import { type PromFamily, parseExposition, sampleValue } from "../helpers/prom-parse.ts";
 
 const ADMIN = "admin-token-for-tests-0123";
@@ -14,15 +14,7 @@ const capture: RecordSink = { record: (r) => { captured.push(r); }, flush: async
 
 beforeAll(async () => {
   gw = await startGateway({
-    yaml: (m) => `${sixProtocolYaml(m).replace(/^auth:.*$/m, "auth: { mode: token }")}
-governance:
-  enabled: true
-  store: { kind: memory }
-  key_cache_ms: 0
-  rate_card:
-    m-openai: { input_cents_per_mtok: 300, output_cents_per_mtok: 1500 }
-admin: { listen: "127.0.0.1:0", token: "${ADMIN}" }
-`,
+    yaml: (m) => governedYaml(m, ADMIN, { rateCard: "    m-openai: { input_cents_per_mtok: 300, output_cents_per_mtok: 1500 }" }),
     env: LANE_ENV,
     runtime: { sinks: { audit: capture } },
   });

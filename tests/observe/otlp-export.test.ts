@@ -2,24 +2,17 @@
 // failed over, with the §5.3 attributes and the caller's traceparent; batching by size and by the (injected)
 // timer; a full queue drops and counts exactly; a collector that is down costs requests nothing; flush delivers
 // what is queued. No sleeps: the timer is driven by hand and held exports are released by the test.
-import { afterEach, describe, expect, test } from "bun:test";
-import type { Server } from "bun";
+import { describe, expect, test } from "bun:test";
 import { mockControl } from "../../src/mock/index.ts";
 import { jsonLogger } from "../../src/observe/log.ts";
 import { type OtlpSpan, OtlpSink, type OtlpSpec, QUEUE_SPANS, spansOf } from "../../src/observe/otlp.ts";
 import { epochMs, newRecord } from "../../src/observe/record.ts";
 import type { FetchFn } from "../../src/runtime.ts";
 import { chat, membersYaml } from "../e2e/reliability-kit.ts";
-import { startGateway, type TestGateway } from "../helpers/gateway.ts";
+import { startGateway } from "../helpers/gateway.ts";
+import { stopAfterEach } from "../helpers/teardown.ts";
 
-let servers: Server<undefined>[] = [];
-let gw: TestGateway | undefined;
-afterEach(async () => {
-  for (const s of servers) await s.stop(true);
-  servers = [];
-  await gw?.stop();
-  gw = undefined;
-});
+const { servers, gateway } = stopAfterEach();
 
 interface Export { resourceSpans: { resource: { attributes: unknown[] }; scopeSpans: { spans: OtlpSpan[] }[] }[] }
 
@@ -64,11 +57,11 @@ describe("OBS-04: the span tree through the gateway", () => {
     const rx = collector();
     const timer = manualTimer();
     const sink = new OtlpSink(spec(rx.url), { fetch, log: silent, every: timer.every });
-    gw = await startGateway({
+    const gw = gateway(await startGateway({
       yaml: (m) => membersYaml(m, { A: "openai", B: "anthropic" }, "  p: { members: [ { target: A, weight: 100 }, { target: B } ] }"),
       runtime: { sinks: { otlp: sink } },
       mock: { memberTag: true },
-    });
+    }));
     await mockControl(gw.mock.url).queue("A", { kind: "server_error" });
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     const res = await chat(gw.url, "p", { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
@@ -107,10 +100,10 @@ describe("OBS-04: the span tree through the gateway", () => {
     const url = rx.url;
     await servers.pop()!.stop(true);
     const sink = new OtlpSink(spec(url), { fetch, log: silent, every: manualTimer().every });
-    gw = await startGateway({
+    const gw = gateway(await startGateway({
       yaml: (m) => membersYaml(m, { A: "openai" }, "  p: { members: [ { target: A } ] }"),
       runtime: { sinks: { otlp: sink } },
-    });
+    }));
     for (let i = 0; i < 5; i++) expect((await (await chat(gw.url, "p")).text()).length).toBeGreaterThan(0);
     while (sink.queued < 15) await new Promise((r) => setImmediate(r));
     await sink.flush(5000);
